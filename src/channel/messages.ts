@@ -1,0 +1,44 @@
+/**
+ * The message kinds of the parent <-> child protocol, declared once.
+ * Every frame is: u32 LE length of the rest | u8 kind | u32 LE id | payload (codec bytes).
+ */
+export const Kind = {
+  /** parent -> child: the init data; the child answers READY or INIT_ERROR. */
+  INIT: 1,
+  /** parent -> child: run a job (id = job id). */
+  JOB: 2,
+  /** parent -> child: abort the running job's ctx.signal (id = job id). */
+  ABORT: 3,
+  /** parent -> child: drop this job if it has not started (id = job id); answered by RELEASED. */
+  RELEASE: 4,
+  /** parent -> child: finish the jobs already sent, then exit. */
+  SHUTDOWN: 5,
+  /** parent -> child: a callback's value (id = call id). */
+  CALLBACK_RESULT: 6,
+  /** parent -> child: a callback's error (id = call id). */
+  CALLBACK_ERROR: 7,
+
+  /** child -> parent: the module loaded and init ran; payload: pid. */
+  READY: 20,
+  /** child -> parent: the module failed to load, or init threw; payload: the error. */
+  INIT_ERROR: 21,
+  /** child -> parent: a job's value (id = job id). */
+  RESULT: 22,
+  /** child -> parent: a job's thrown error (id = job id). */
+  JOB_ERROR: 23,
+  /** child -> parent: a RELEASE was honoured: the job never started (id = job id). */
+  RELEASED: 24,
+  /** child -> parent: call a parent callback (id = call id); payload: [name, jobId, payload]. */
+  CALLBACK: 25,
+  /** child -> parent (prefork): the child's final payload before it exits. */
+  FINAL: 26,
+  /** child -> parent: the child's RSS in KiB (in the id field), sent after each job when asked. */
+  RSS: 27,
+} as const;
+
+export type KindCode = (typeof Kind)[keyof typeof Kind];
+
+/** The channel is the child's fd 3: a socketpair end, separate from stdout and stderr. */
+export const CHANNEL_FD = 3;
+
+export const HEADER_SIZE = 9;

@@ -1,0 +1,37 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { WorkerHandlers } from './types.js';
+
+const TS_EXTENSION = /\.(c|m)?tsx?$/;
+
+/**
+ * TypeScript workers run through the user's own `tsx`, resolved from the worker's folder, so
+ * forkpool itself ships no TypeScript loader.
+ */
+async function registerTsx(moduleUrl: string): Promise<void> {
+  const require = createRequire(fileURLToPath(moduleUrl));
+  let apiPath: string;
+  try {
+    apiPath = require.resolve('tsx/esm/api');
+  } catch {
+    throw new Error(`The worker ${fileURLToPath(moduleUrl)} is TypeScript: install "tsx" in your project (npm i -D tsx) or point "worker" at compiled JavaScript.`);
+  }
+  const api = (await import(pathToFileURL(apiPath).href)) as { register: () => unknown };
+  api.register();
+}
+
+export async function loadWorkerModule(moduleUrl: string): Promise<WorkerHandlers> {
+  if (TS_EXTENSION.test(moduleUrl)) await registerTsx(moduleUrl);
+  const mod = (await import(moduleUrl)) as Record<string, unknown>;
+  let work = mod.default;
+  // A CommonJS module imported as ESM puts module.exports on `default`.
+  if (work && typeof work === 'object' && typeof (work as Record<string, unknown>).default === 'function') {
+    work = (work as Record<string, unknown>).default;
+  }
+  if (typeof work !== 'function' && typeof mod.work === 'function') work = mod.work;
+  const init = mod.init ?? (mod.default as Record<string, unknown> | undefined)?.init;
+  return {
+    work: work as WorkerHandlers['work'],
+    init: typeof init === 'function' ? (init as WorkerHandlers['init']) : undefined,
+  };
+}

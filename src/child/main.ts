@@ -1,0 +1,13 @@
+/**
+ * Entry point of a pool worker process: `node main.js <worker module URL>`.
+ * Loads the user's module and serves jobs over the channel on fd 3.
+ */
+import { loadWorkerModule } from './load.js';
+import { WorkerRuntime } from './runtime.js';
+
+const moduleUrl = process.argv[2];
+if (!moduleUrl) {
+  process.stderr.write('forkpool: the worker entry needs a module URL\n');
+  process.exit(64);
+}
+new WorkerRuntime(loadWorkerModule(moduleUrl));

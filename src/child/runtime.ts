@@ -1,0 +1,210 @@
+import { Socket } from 'node:net';
+import { decodeValue, encodeValue } from '../channel/codec.js';
+import { fromErrorRecord, toErrorRecord, type ErrorRecord } from '../channel/error-wire.js';
+import { FrameReader, FrameWriter } from '../channel/frames.js';
+import { CHANNEL_FD, Kind, type KindCode } from '../channel/messages.js';
+import { MessageTooLargeError, UnserializableError } from '../errors.js';
+import { startOrphanWatchdog } from './watchdog.js';
+import type { InitMessage, WorkContext, WorkerHandlers } from './types.js';
+
+interface QueuedJob {
+  id: number;
+  payload: Buffer;
+}
+
+/** Flushing after this many synchronous results keeps the parent fed during long bursts. */
+const FLUSH_EVERY = 64;
+
+/**
+ * The loop inside every worker process: load, init, then run jobs one at a time in the order
+ * they arrive, answering each exactly once. The parent may send several jobs ahead; they wait
+ * in `queue` and can be taken back (RELEASE) until they start.
+ */
+export class WorkerRuntime {
+  readonly #socket: Socket;
+  readonly #writer: FrameWriter;
+  readonly #handlers: Promise<WorkerHandlers>;
+  readonly #queue: QueuedJob[] = [];
+  #running: { id: number; controller: AbortController } | undefined;
+  #draining = false;
+  #ready = false;
+  #shuttingDown = false;
+  #workerId = 0;
+  #maxMessageSize = Infinity;
+  #reportRss = false;
+  #nextCallId = 1;
+  readonly #calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+
+  constructor(handlers: Promise<WorkerHandlers>, socket = new Socket({ fd: CHANNEL_FD, readable: true, writable: true })) {
+    this.#socket = socket;
+    this.#writer = new FrameWriter(socket);
+    this.#handlers = handlers;
+    // A load failure is reported when INIT arrives; keep Node from calling it unhandled meanwhile.
+    handlers.catch(() => undefined);
+    const reader = new FrameReader((kind, id, payload) => this.#onFrame(kind, id, payload));
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        reader.push(chunk);
+      } catch {
+        // The parent never sends garbage; if it does, the channel is unusable.
+        process.exit(70);
+      }
+    });
+    // The parent closed the channel or died: nobody can receive results any more.
+    socket.on('end', () => process.exit(0));
+    socket.on('error', () => process.exit(0));
+  }
+
+  #send(kind: KindCode, id: number, value: unknown): void {
+    this.#writer.send(kind, id, encodeValue(value));
+  }
+
+  #sendError(kind: KindCode, id: number, error: unknown): void {
+    this.#send(kind, id, toErrorRecord(error));
+  }
+
+  #onFrame(kind: KindCode, id: number, payload: Buffer): void {
+    switch (kind) {
+      case Kind.INIT:
+        void this.#init(decodeValue(payload) as InitMessage);
+        return;
+      case Kind.JOB:
+        this.#queue.push({ id, payload });
+        if (this.#ready) this.#drain();
+        return;
+      case Kind.ABORT:
+        if (this.#running?.id === id) this.#running.controller.abort(fromErrorRecord(decodeValue(payload) as ErrorRecord));
+        else this.#release(id, false);
+        return;
+      case Kind.RELEASE:
+        this.#release(id, true);
+        return;
+      case Kind.SHUTDOWN:
+        this.#shuttingDown = true;
+        this.#exitIfIdle();
+        return;
+      case Kind.CALLBACK_RESULT:
+      case Kind.CALLBACK_ERROR: {
+        const call = this.#calls.get(id);
+        if (!call) return;
+        this.#calls.delete(id);
+        const value = decodeValue(payload);
+        if (kind === Kind.CALLBACK_RESULT) call.resolve(value);
+        else call.reject(fromErrorRecord(value as ErrorRecord));
+        return;
+      }
+      default:
+        process.exit(70);
+    }
+  }
+
+  #release(id: number, answer: boolean): void {
+    const index = this.#queue.findIndex((job) => job.id === id);
+    if (index === -1) return;
+    this.#queue.splice(index, 1);
+    if (answer) this.#send(Kind.RELEASED, id, undefined);
+  }
+
+  async #init(message: InitMessage): Promise<void> {
+    this.#workerId = message.workerId;
+    this.#maxMessageSize = message.maxMessageSize;
+    this.#reportRss = message.reportRss;
+    try {
+      const handlers = await this.#handlers;
+      if (typeof handlers.work !== 'function') {
+        throw new TypeError('The worker module has no default export function: write `export default function work(job, ctx) { ... }`.');
+      }
+      if (handlers.init) await handlers.init(message.initData);
+      this.#ready = true;
+      this.#send(Kind.READY, 0, process.pid);
+      this.#drain();
+      // Started after READY so that it does not delay the first job.
+      setImmediate(startOrphanWatchdog);
+    } catch (error) {
+      this.#sendError(Kind.INIT_ERROR, 0, error);
+    }
+  }
+
+  /** Calls `name` in the parent and waits for its answer. */
+  callback(name: string, payload: unknown, jobId: number | undefined): Promise<unknown> {
+    const id = this.#nextCallId++;
+    return new Promise((resolve, reject) => {
+      try {
+        this.#send(Kind.CALLBACK, id, [name, jobId, payload]);
+      } catch (error) {
+        reject(new UnserializableError(`payload of callback "${name}"`, error));
+        return;
+      }
+      this.#calls.set(id, { resolve, reject });
+      this.#writer.flush();
+    });
+  }
+
+  #drain(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    void this.#drainLoop().finally(() => {
+      this.#draining = false;
+      this.#writer.flush();
+      this.#exitIfIdle();
+    });
+  }
+
+  async #drainLoop(): Promise<void> {
+    const handlers = await this.#handlers;
+    let sinceFlush = 0;
+    for (let job = this.#queue.shift(); job; job = this.#queue.shift()) {
+      const controller = new AbortController();
+      this.#running = { id: job.id, controller };
+      const jobId = job.id;
+      const ctx: WorkContext = {
+        signal: controller.signal,
+        jobId,
+        workerId: this.#workerId,
+        callback: <T>(name: string, payload?: unknown) => this.callback(name, payload, jobId) as Promise<T>,
+      };
+      try {
+        const input = decodeValue(job.payload);
+        let value = handlers.work(input, ctx);
+        if (isThenable(value)) {
+          this.#writer.flush();
+          value = await value;
+        }
+        this.#sendResult(jobId, value);
+      } catch (error) {
+        this.#sendError(Kind.JOB_ERROR, jobId, error);
+      }
+      this.#running = undefined;
+      if (this.#reportRss) this.#writer.send(Kind.RSS, Math.min(Math.round(process.memoryUsage.rss() / 1024), 0xffffffff), encodeValue(undefined));
+      if (++sinceFlush >= FLUSH_EVERY) {
+        sinceFlush = 0;
+        this.#writer.flush();
+      }
+    }
+  }
+
+  #sendResult(id: number, value: unknown): void {
+    let bytes: Buffer;
+    try {
+      bytes = encodeValue(value);
+    } catch (error) {
+      this.#sendError(Kind.JOB_ERROR, id, new UnserializableError('job result', error));
+      return;
+    }
+    if (bytes.length > this.#maxMessageSize) {
+      this.#sendError(Kind.JOB_ERROR, id, new MessageTooLargeError('job result', bytes.length, this.#maxMessageSize));
+      return;
+    }
+    this.#writer.send(Kind.RESULT, id, bytes);
+  }
+
+  #exitIfIdle(): void {
+    if (!this.#shuttingDown || this.#draining || this.#queue.length > 0) return;
+    this.#writer.flush();
+    this.#socket.end(() => process.exit(0));
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}

@@ -1,0 +1,192 @@
+import { availableParallelism } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { InvalidOptionError } from './errors.js';
+
+/** Information a parent callback receives about its caller. */
+export interface CallbackInfo {
+  /** The calling worker's pid. */
+  pid: number;
+  /** The calling worker's id within the pool. */
+  workerId: number;
+  /** The job the worker was running when it called, if any. */
+  jobId: number | undefined;
+}
+
+export type CallbackHandler = (payload: any, info: CallbackInfo) => unknown;
+
+export interface PoolOptions<Result = unknown, Mapped = Result> {
+  /** The worker module: an absolute or relative path (from `cwd` of this process) or a `file:` URL. */
+  worker: string | URL;
+  /**
+   * How many worker processes to keep. Sets both `minWorkers` and `maxWorkers`.
+   * @default os.availableParallelism()
+   */
+  workers?: number;
+  /** Fewest workers kept alive, even when idle. @default `workers` */
+  minWorkers?: number;
+  /** Most workers spawned under load. @default `workers` */
+  maxWorkers?: number;
+  /** A worker above `minWorkers` idle this long (ms) exits. @default 10000 */
+  idleTimeout?: number;
+  /** Per-job time limit in ms; 0 means none. @default 0 */
+  timeout?: number;
+  /** How many times a job whose worker crashed is retried on another worker. @default 0 */
+  maxRetries?: number;
+  /** Passed to the worker module's `init(initData)` once per worker. Must be structured-cloneable. */
+  initData?: unknown;
+  /** Maps each job's value before it is returned or collected (the seed's result_handler). */
+  onResult?: (value: Result, job: unknown) => Mapped;
+  /** Environment of the workers. @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** Node flags for the workers, e.g. `['--max-old-space-size=64']`. @default [] */
+  execArgv?: string[];
+  /** Working directory of the workers. @default process.cwd() */
+  cwd?: string;
+  /** Largest serialized job or result, in bytes. @default 2 GiB - 1 */
+  maxMessageSize?: number;
+  /** Jobs sent ahead to one busy worker, so tiny jobs do not wait for a round trip. @default 16 */
+  prefetch?: number;
+  /** After SIGTERM, how long (ms) a worker has before SIGKILL. @default 1000 */
+  killTimeout?: number;
+  /** Recycle a worker (between jobs) after it has run this many. 0 = never. @default 0 */
+  maxJobsPerWorker?: number;
+  /** Recycle a worker (between jobs) whose RSS grew past this many MiB. 0 = never. @default 0 */
+  maxMemoryPerWorker?: number;
+  /** Most jobs waiting for a worker; beyond it `run` rejects with ERR_QUEUE_FULL. @default Infinity */
+  maxQueue?: number;
+  /** Consecutive failed worker starts after which the pool gives up (ERR_WORKER_INIT). @default 3 */
+  maxStartFailures?: number;
+  /** Functions the workers can call with `ctx.callback(name, payload)`. */
+  callbacks?: Record<string, CallbackHandler>;
+  /** Time limit (ms) for a callback handler; 0 = none. @default 0 */
+  callbackTimeout?: number;
+  /** Close gracefully on the first SIGTERM/SIGINT, forcefully on the second. @default false */
+  handleSignals?: boolean;
+}
+
+export interface NormalizedOptions {
+  workerUrl: string;
+  minWorkers: number;
+  maxWorkers: number;
+  idleTimeout: number;
+  timeout: number;
+  maxRetries: number;
+  initData: unknown;
+  env: NodeJS.ProcessEnv | undefined;
+  execArgv: string[];
+  cwd: string | undefined;
+  maxMessageSize: number;
+  prefetch: number;
+  killTimeout: number;
+  maxJobsPerWorker: number;
+  maxMemoryPerWorker: number;
+  maxQueue: number;
+  maxStartFailures: number;
+  callbacks: Record<string, CallbackHandler>;
+  callbackTimeout: number;
+  handleSignals: boolean;
+}
+
+export const MAX_MESSAGE_SIZE = 2 ** 31 - 1;
+
+const KNOWN = new Set([
+  'worker', 'workers', 'minWorkers', 'maxWorkers', 'idleTimeout', 'timeout', 'maxRetries', 'initData', 'onResult',
+  'env', 'execArgv', 'cwd', 'maxMessageSize', 'prefetch', 'killTimeout', 'maxJobsPerWorker', 'maxMemoryPerWorker',
+  'maxQueue', 'maxStartFailures', 'callbacks', 'callbackTimeout', 'handleSignals',
+]);
+
+export function integer(name: string, value: unknown, min: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new InvalidOptionError(name, `expected an integer >= ${min}, got ${describe(value)}.`);
+  }
+  return value;
+}
+
+/** Like `integer` but also accepts Infinity (for limits). */
+function limit(name: string, value: unknown, min: number, fallback: number): number {
+  if (value === Infinity) return Infinity;
+  return integer(name, value, min, fallback);
+}
+
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
+export function workerModuleUrl(worker: unknown, option = 'worker'): string {
+  if (worker instanceof URL) {
+    if (worker.protocol !== 'file:') throw new InvalidOptionError(option, `expected a file: URL, got ${worker.href}.`);
+    return worker.href;
+  }
+  if (typeof worker !== 'string' || worker === '') {
+    throw new InvalidOptionError(option, `expected the path or file: URL of a worker module, got ${describe(worker)}.`);
+  }
+  if (worker.startsWith('file:')) return new URL(worker).href;
+  return pathToFileURL(isAbsolute(worker) ? worker : resolve(worker)).href;
+}
+
+export function normalizeOptions(options: PoolOptions<any, any>): NormalizedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError('options', 'expected an object such as { worker: "./worker.js" }.');
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) throw new InvalidOptionError(key, `unknown option; the known ones are ${[...KNOWN].join(', ')}.`);
+  }
+  const workers = integer('workers', options.workers, 1, availableParallelism());
+  const minWorkers = integer('minWorkers', options.minWorkers, 0, options.workers === undefined && options.maxWorkers !== undefined ? 0 : workers);
+  const maxWorkers = integer('maxWorkers', options.maxWorkers, 1, Math.max(workers, minWorkers));
+  if (minWorkers > maxWorkers) {
+    throw new InvalidOptionError('minWorkers', `minWorkers (${minWorkers}) is greater than maxWorkers (${maxWorkers}).`);
+  }
+  if (options.onResult !== undefined && typeof options.onResult !== 'function') {
+    throw new InvalidOptionError('onResult', `expected a function, got ${describe(options.onResult)}.`);
+  }
+  if (options.env !== undefined && (typeof options.env !== 'object' || options.env === null)) {
+    throw new InvalidOptionError('env', `expected an object of environment variables, got ${describe(options.env)}.`);
+  }
+  if (options.execArgv !== undefined && (!Array.isArray(options.execArgv) || options.execArgv.some((a) => typeof a !== 'string'))) {
+    throw new InvalidOptionError('execArgv', 'expected an array of strings such as ["--max-old-space-size=64"].');
+  }
+  if (options.cwd !== undefined && (typeof options.cwd !== 'string' || options.cwd === '')) {
+    throw new InvalidOptionError('cwd', `expected a directory path, got ${describe(options.cwd)}.`);
+  }
+  const callbacks = options.callbacks ?? {};
+  if (typeof callbacks !== 'object' || callbacks === null) {
+    throw new InvalidOptionError('callbacks', 'expected an object mapping names to functions.');
+  }
+  for (const [name, fn] of Object.entries(callbacks)) {
+    if (typeof fn !== 'function') throw new InvalidOptionError('callbacks', `callbacks.${name} is ${describe(fn)}, expected a function.`);
+  }
+  if (options.handleSignals !== undefined && typeof options.handleSignals !== 'boolean') {
+    throw new InvalidOptionError('handleSignals', `expected true or false, got ${describe(options.handleSignals)}.`);
+  }
+  const maxMessageSize = integer('maxMessageSize', options.maxMessageSize, 1, MAX_MESSAGE_SIZE);
+  if (maxMessageSize > MAX_MESSAGE_SIZE) {
+    throw new InvalidOptionError('maxMessageSize', `at most ${MAX_MESSAGE_SIZE} bytes.`);
+  }
+  return {
+    workerUrl: workerModuleUrl(options.worker),
+    minWorkers,
+    maxWorkers,
+    idleTimeout: integer('idleTimeout', options.idleTimeout, 0, 10_000),
+    timeout: integer('timeout', options.timeout, 0, 0),
+    maxRetries: integer('maxRetries', options.maxRetries, 0, 0),
+    initData: options.initData,
+    env: options.env,
+    execArgv: options.execArgv ?? [],
+    cwd: options.cwd,
+    maxMessageSize,
+    prefetch: integer('prefetch', options.prefetch, 1, 16),
+    killTimeout: integer('killTimeout', options.killTimeout, 0, 1000),
+    maxJobsPerWorker: integer('maxJobsPerWorker', options.maxJobsPerWorker, 0, 0),
+    maxMemoryPerWorker: integer('maxMemoryPerWorker', options.maxMemoryPerWorker, 0, 0),
+    maxQueue: limit('maxQueue', options.maxQueue, 0, Infinity),
+    maxStartFailures: integer('maxStartFailures', options.maxStartFailures, 1, 3),
+    callbacks,
+    callbackTimeout: integer('callbackTimeout', options.callbackTimeout, 0, 0),
+    handleSignals: options.handleSignals ?? false,
+  };
+}

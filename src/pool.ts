@@ -1,0 +1,177 @@
+import { EventEmitter } from 'node:events';
+import { NoPendingJobsError, PoolClosedError, QueueFullError } from './errors.js';
+import { normalizeOptions, type NormalizedOptions, type PoolOptions } from './options.js';
+import { PoolEngine, type PoolStats, type RunOptions, type WorkerExitEvent, type WorkerSpawnEvent } from './scheduler/engine.js';
+import { installSignalHandlers } from './signals.js';
+import type { JobOf, ResultOf } from './types.js';
+
+/** A collected job outcome, shaped like `Promise.allSettled`'s entries, plus the job itself. */
+export type Outcome<Job, Value> =
+  | { status: 'fulfilled'; value: Value; job: Job }
+  | { status: 'rejected'; reason: unknown; job: Job };
+
+export interface CloseOptions {
+  /** Kill every worker now (busy ones too); unsettled jobs reject with ERR_POOL_CLOSED. */
+  force?: boolean;
+}
+
+export interface PoolEvents {
+  workerSpawn: [WorkerSpawnEvent];
+  workerExit: [WorkerExitEvent];
+  error: [Error];
+  drain: [];
+}
+
+/**
+ * A pool of worker processes running one module.
+ *
+ * `W` is the worker module's type (`typeof import('./worker.js')`) or its work function's type:
+ * job and result types flow from it. `Mapped` is what `onResult` maps results to.
+ *
+ * @example
+ * const pool = new Pool<typeof import('./square.js')>({ worker: new URL('./square.js', import.meta.url) });
+ * const nine = await pool.run(3);
+ * await pool.close();
+ */
+export class Pool<W = any, Mapped = ResultOf<W>> extends EventEmitter {
+  readonly #engine: PoolEngine;
+  readonly #options: NormalizedOptions;
+  readonly #onResult: ((value: ResultOf<W>, job: JobOf<W>) => Mapped) | undefined;
+  readonly #outcomes: Array<Outcome<JobOf<W>, Mapped>> = [];
+  readonly #waiters: Array<(outcome: Outcome<JobOf<W>, Mapped>) => void> = [];
+  readonly #roomWaiters: Array<() => void> = [];
+  #pending = 0;
+  #removeSignalHandlers: (() => void) | undefined;
+
+  constructor(options: PoolOptions<ResultOf<W>, Mapped>) {
+    super();
+    this.#options = normalizeOptions(options);
+    this.#onResult = options.onResult as ((value: ResultOf<W>, job: JobOf<W>) => Mapped) | undefined;
+    this.#engine = new PoolEngine(this.#options, {
+      workerSpawn: (event) => this.emit('workerSpawn', event),
+      workerExit: (event) => this.emit('workerExit', event),
+      // An unhandled 'error' event would throw inside the pool: report only to listeners.
+      error: (error) => {
+        if (this.listenerCount('error') > 0) this.emit('error', error);
+      },
+      drain: () => this.#onDrain(),
+    });
+    if (this.#options.handleSignals) {
+      this.#removeSignalHandlers = installSignalHandlers(
+        () => void this.close(),
+        () => void this.close({ force: true }),
+      );
+    }
+  }
+
+  /** Runs one job and resolves with its (mapped) result. */
+  run(job: JobOf<W>, options?: RunOptions): Promise<Mapped> {
+    const result = this.#engine.submit(job, options);
+    const onResult = this.#onResult;
+    if (!onResult) return result as Promise<Mapped>;
+    return result.then((value) => onResult(value as ResultOf<W>, job));
+  }
+
+  /**
+   * Queues jobs whose outcomes are collected with `next()`, `nextNow()` or `results()`.
+   * Throws ERR_POOL_CLOSED after close, and ERR_QUEUE_FULL (adding none) when they do not fit.
+   */
+  add(...jobs: Array<JobOf<W>>): void {
+    if (this.#engine.closing) throw new PoolClosedError();
+    if (this.#engine.room() < jobs.length) throw new QueueFullError(this.#options.maxQueue);
+    for (const job of jobs) {
+      this.#pending++;
+      this.run(job).then(
+        (value) => this.#collect({ status: 'fulfilled', value, job }),
+        (reason: unknown) => this.#collect({ status: 'rejected', reason, job }),
+      );
+    }
+  }
+
+  /** Jobs added and not yet collected (finished or not). */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  #collect(outcome: Outcome<JobOf<W>, Mapped>): void {
+    const waiter = this.#waiters.shift();
+    if (waiter) {
+      this.#pending--;
+      waiter(outcome);
+    } else {
+      this.#outcomes.push(outcome);
+    }
+  }
+
+  /** The next finished job, in completion order. Rejects with ERR_NO_PENDING_JOBS when none is pending. */
+  next(): Promise<Outcome<JobOf<W>, Mapped>> {
+    const ready = this.#outcomes.shift();
+    if (ready) {
+      this.#pending--;
+      return Promise.resolve(ready);
+    }
+    if (this.#pending - this.#waiters.length <= 0) return Promise.reject(new NoPendingJobsError());
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** The next finished job, or `undefined` at once when none is ready. */
+  nextNow(): Outcome<JobOf<W>, Mapped> | undefined {
+    const ready = this.#outcomes.shift();
+    if (ready) this.#pending--;
+    return ready;
+  }
+
+  /** Every pending outcome, in completion order; ends when `pending` reaches 0. */
+  async *results(): AsyncGenerator<Outcome<JobOf<W>, Mapped>, void, undefined> {
+    while (this.#pending > 0) yield await this.next();
+  }
+
+  /** Resolves when the queue has room for another job (see `maxQueue`). */
+  drained(): Promise<void> {
+    if (this.#engine.room() > 0 || this.#engine.closing) return Promise.resolve();
+    return new Promise((resolve) => this.#roomWaiters.push(resolve));
+  }
+
+  #onDrain(): void {
+    if (this.#roomWaiters.length === 0 && this.listenerCount('drain') === 0) return;
+    if (this.#engine.room() <= 0 && !this.#engine.closing) return;
+    for (const resolve of this.#roomWaiters.splice(0)) resolve();
+    this.emit('drain');
+  }
+
+  /**
+   * Graceful by default: no new jobs; queued and running ones finish; every worker exits and is
+   * reaped. With `{ force: true }` workers are killed at once and unsettled jobs reject.
+   * Outcomes stay collectable during and after close.
+   */
+  async close(options: CloseOptions = {}): Promise<void> {
+    const closed = this.#engine.close(options.force === true);
+    for (const resolve of this.#roomWaiters.splice(0)) resolve();
+    await closed;
+    this.#removeSignalHandlers?.();
+    this.#removeSignalHandlers = undefined;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  stats(): PoolStats {
+    return this.#engine.stats();
+  }
+
+  /** Pids of the live workers. */
+  get pids(): number[] {
+    return this.#engine.pids();
+  }
+
+  override on<K extends keyof PoolEvents>(event: K, listener: (...args: PoolEvents[K]) => void): this;
+  override on(event: string | symbol, listener: (...args: any[]) => void): this {
+    return super.on(event, listener);
+  }
+
+  override once<K extends keyof PoolEvents>(event: K, listener: (...args: PoolEvents[K]) => void): this;
+  override once(event: string | symbol, listener: (...args: any[]) => void): this {
+    return super.once(event, listener);
+  }
+}

@@ -1,0 +1,33 @@
+import type { WorkerProcess } from '../supervisor/worker-process.js';
+import type { Job } from './job.js';
+
+export type SlotState = 'starting' | 'ready' | 'retiring' | 'exited';
+
+/**
+ * The pool's view of one worker. `inflight` lists the jobs sent to it, in the order the child
+ * runs them: the head is the running job. A job settled early (cancelled) stays as a ghost until
+ * the child answers for it, so that the head is always what the child is really running.
+ */
+export interface WorkerSlot {
+  readonly id: number;
+  proc: WorkerProcess;
+  state: SlotState;
+  inflight: Job[];
+  /** Jobs ever sent to it (for maxJobsPerWorker). */
+  dispatched: number;
+  /** It passed maxJobsPerWorker or maxMemoryPerWorker: no new jobs, exits when empty. */
+  recycle: 'recycle' | 'memory' | undefined;
+  idleTimer: NodeJS.Timeout | undefined;
+  /** Its failed start was already counted. */
+  startFailureCounted: boolean;
+}
+
+/** Jobs the child has not started yet and that have not settled: safe to run elsewhere. */
+export function takeUnstarted(slot: WorkerSlot): Job[] {
+  const rest = slot.inflight.slice(1).filter((job) => !job.settled);
+  for (const job of rest) {
+    job.worker = undefined;
+    job.releasing = false;
+  }
+  return rest;
+}

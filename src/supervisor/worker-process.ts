@@ -1,0 +1,182 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { encodeValue } from '../channel/codec.js';
+import { FrameReader, FrameWriter } from '../channel/frames.js';
+import { Kind, type KindCode } from '../channel/messages.js';
+import { StderrTail } from './stderr-tail.js';
+
+export type ExitReason =
+  | 'shutdown'
+  | 'crash'
+  | 'timeout'
+  | 'cancel'
+  | 'recycle'
+  | 'memory'
+  | 'idle'
+  | 'init-failure'
+  | 'protocol'
+  | 'force';
+
+export interface SpawnSpec {
+  /** argv after the Node binary and its flags: the entry script and its arguments. */
+  args: string[];
+  execArgv: string[];
+  env: NodeJS.ProcessEnv | undefined;
+  cwd: string | undefined;
+  maxMessageSize: number;
+}
+
+export interface WorkerProcessEvents {
+  frame(kind: KindCode, id: number, payload: Buffer): void;
+  /** The channel carried bytes that are not frames: the process is killed. */
+  garbage(error: Error): void;
+  /** The process is gone and reaped; stderr has been read to its end (or for a short while). */
+  exit(exitCode: number | null, signal: NodeJS.Signals | null, error: Error | undefined): void;
+}
+
+/** How long to wait for stderr to reach its end after the process exited. */
+const STDERR_LINGER_MS = 100;
+/** Between the abort message and SIGTERM: time for ctx.signal listeners to run. */
+const ABORT_TO_TERM_MS = 50;
+
+/**
+ * One child process and its channel: spawn, frames in and out, kill escalation, and one `exit`
+ * callback that always comes, whatever way the process ends (spawn failure included).
+ */
+export class WorkerProcess {
+  readonly child: ChildProcess;
+  readonly #writer: FrameWriter | undefined;
+  readonly #channel: Socket | undefined;
+  readonly #tail = new StderrTail();
+  readonly #events: WorkerProcessEvents;
+  #exited = false;
+  #exitReported = false;
+  #killTimers: NodeJS.Timeout[] = [];
+  /** Why forkpool ended this process, when it did; `undefined` means it ended by itself. */
+  reason: ExitReason | undefined;
+
+  constructor(spec: SpawnSpec, events: WorkerProcessEvents) {
+    this.#events = events;
+    this.child = spawn(process.execPath, [...spec.execArgv, ...spec.args], {
+      cwd: spec.cwd,
+      env: spec.env,
+      stdio: ['ignore', 'inherit', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+    const channel = this.child.stdio[3] as Socket | null;
+    if (channel) {
+      this.#channel = channel;
+      this.#writer = new FrameWriter(channel);
+      // The parent checks sizes when sending; on receipt it only guards against garbage.
+      const reader = new FrameReader((kind, id, payload) => events.frame(kind, id, payload));
+      channel.on('data', (chunk: Buffer) => {
+        if (this.#exited) return;
+        try {
+          reader.push(chunk);
+        } catch (error) {
+          this.reason ??= 'protocol';
+          events.garbage(error as Error);
+          this.kill();
+        }
+      });
+      // EPIPE and ECONNRESET after a crash are expected; the exit event reports the crash.
+      channel.on('error', () => undefined);
+    }
+    this.child.stderr?.on('data', (chunk: Buffer) => {
+      this.#tail.push(chunk);
+      process.stderr.write(chunk);
+    });
+    let spawnError: Error | undefined;
+    this.child.on('error', (error) => {
+      spawnError = error;
+      // A failed spawn emits no 'exit'; report it once here.
+      if (this.child.pid === undefined) this.#reportExit(null, null, error);
+    });
+    this.child.on('exit', (code, signal) => {
+      this.#exited = true;
+      this.#clearKillTimers();
+      this.#writer?.close();
+      const report = () => this.#reportExit(code, signal, spawnError);
+      if (!this.child.stderr || this.child.stderr.readableEnded) report();
+      else {
+        const linger = setTimeout(report, STDERR_LINGER_MS);
+        this.child.stderr.once('close', () => {
+          clearTimeout(linger);
+          report();
+        });
+      }
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get exited(): boolean {
+    return this.#exited;
+  }
+
+  /** The last lines written to stderr. */
+  get stderrTail(): string {
+    return this.#tail.text();
+  }
+
+  send(kind: KindCode, id: number, payload: Buffer): void {
+    this.#writer?.send(kind, id, payload);
+  }
+
+  sendValue(kind: KindCode, id: number, value: unknown): void {
+    this.send(kind, id, encodeValue(value));
+  }
+
+  /** Asks the child to finish what it was sent and exit. */
+  shutdown(reason: ExitReason): void {
+    this.reason ??= reason;
+    this.send(Kind.SHUTDOWN, 0, encodeValue(undefined));
+  }
+
+  /** Abort the job's signal, then SIGTERM, then SIGKILL after `killTimeout` ms. */
+  terminate(reason: ExitReason, killTimeout: number, abort?: { jobId: number; payload: Buffer }): void {
+    this.reason ??= reason;
+    if (this.#exited) return;
+    if (abort) {
+      this.send(Kind.ABORT, abort.jobId, abort.payload);
+      this.#writer?.flush();
+    }
+    this.#killTimers.push(
+      setTimeout(() => {
+        this.#signal('SIGTERM');
+        this.#killTimers.push(setTimeout(() => this.#signal('SIGKILL'), killTimeout));
+      }, abort ? ABORT_TO_TERM_MS : 0),
+    );
+  }
+
+  /** SIGKILL now. */
+  kill(reason?: ExitReason): void {
+    if (reason) this.reason ??= reason;
+    this.#signal('SIGKILL');
+  }
+
+  #signal(signal: NodeJS.Signals): void {
+    if (this.#exited || this.child.pid === undefined) return;
+    try {
+      this.child.kill(signal);
+    } catch {
+      // Already gone: the exit event follows.
+    }
+  }
+
+  #clearKillTimers(): void {
+    for (const timer of this.#killTimers) clearTimeout(timer);
+    this.#killTimers = [];
+  }
+
+  #reportExit(code: number | null, signal: NodeJS.Signals | null, error: Error | undefined): void {
+    if (this.#exitReported) return;
+    this.#exitReported = true;
+    this.#exited = true;
+    this.#clearKillTimers();
+    this.#channel?.destroy();
+    this.#events.exit(code, signal, error);
+  }
+}
