@@ -65,8 +65,18 @@ export interface PoolOptions<Result = unknown, Mapped = Result> {
   handleSignals?: boolean;
 }
 
+/** How facades replace the standard child entry (not public API). */
+export interface ChildOverride {
+  /** argv after the Node flags: script and arguments. */
+  args: string[];
+  /** Extra environment variables for the child. */
+  env: Record<string, string>;
+}
+
 export interface NormalizedOptions {
   workerUrl: string;
+  /** Set by the compat facades: run this instead of the standard worker entry. */
+  child?: ChildOverride | undefined;
   minWorkers: number;
   maxWorkers: number;
   idleTimeout: number;

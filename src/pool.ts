@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { NoPendingJobsError, PoolClosedError, QueueFullError } from './errors.js';
-import { normalizeOptions, type NormalizedOptions, type PoolOptions } from './options.js';
+import { normalizeOptions, type ChildOverride, type NormalizedOptions, type PoolOptions } from './options.js';
 import { PoolEngine, type PoolStats, type RunOptions, type WorkerExitEvent, type WorkerSpawnEvent } from './scheduler/engine.js';
 import { installSignalHandlers } from './signals.js';
 import type { JobOf, ResultOf } from './types.js';
@@ -43,9 +43,10 @@ export class Pool<W = any, Mapped = ResultOf<W>> extends EventEmitter {
   #pending = 0;
   #removeSignalHandlers: (() => void) | undefined;
 
-  constructor(options: PoolOptions<ResultOf<W>, Mapped>) {
+  /** `child` is for the compat facades only: it replaces the standard worker entry. */
+  constructor(options: PoolOptions<ResultOf<W>, Mapped>, child?: ChildOverride) {
     super();
-    this.#options = normalizeOptions(options);
+    this.#options = { ...normalizeOptions(options), child };
     this.#onResult = options.onResult as ((value: ResultOf<W>, job: JobOf<W>) => Mapped) | undefined;
     this.#engine = new PoolEngine(this.#options, {
       workerSpawn: (event) => this.emit('workerSpawn', event),

@@ -469,9 +469,9 @@ export class PoolEngine {
     } as unknown as WorkerSlot;
     slot.proc = new WorkerProcess(
       {
-        args: [CHILD_ENTRY, this.#options.workerUrl],
+        args: this.#options.child?.args ?? [CHILD_ENTRY, this.#options.workerUrl],
         execArgv: this.#options.execArgv,
-        env: this.#options.env,
+        env: this.#options.child ? { ...(this.#options.env ?? process.env), ...this.#options.child.env } : this.#options.env,
         cwd: this.#options.cwd,
         maxMessageSize: this.#options.maxMessageSize,
       },

@@ -1,0 +1,171 @@
+import { fileURLToPath } from 'node:url';
+import { WorkerRuntime } from '../child/runtime.js';
+import { ForkpoolError, InvalidOptionError } from '../errors.js';
+import { describe, integer, workerModuleUrl, type ChildOverride } from '../options.js';
+import { Pool, type Outcome } from '../pool.js';
+import { loadCompatHandlers, SCRIPT_CHILD_ENV } from './bwa-handlers.js';
+
+type Handler<A extends unknown[]> = ((...args: A) => unknown) | string | URL;
+
+export interface BossWorkerAsyncOptions {
+  /** Required. Called with each job in a worker; returns the result (the seed expects a hashref). */
+  workHandler: Handler<[job: any]>;
+  /** Called in the parent with each result as it is collected; its return value is what getResult returns. */
+  resultHandler?: (result: any) => unknown;
+  /** Called once in each worker before its first job. */
+  initHandler?: Handler<[]>;
+  /** Number of workers. @default 3 */
+  workerCount?: number;
+  /** Per-job time limit in seconds; 0 = none. @default 0 */
+  globalTimeout?: number;
+  /** Accepted for compatibility and ignored: frames are length-prefixed, any bytes may appear in data. */
+  msgDelimiter?: string;
+  /** Accepted for compatibility and ignored: reads are sized by the stream. */
+  readSize?: number;
+  /** Log the boss's steps to stderr. @default 0 */
+  verbose?: number | boolean;
+}
+
+/** The seed's exact timeout error text. */
+export const TIMED_OUT = 'BossWorkerAsync: timed out';
+
+let constructedInChild = 0;
+
+/**
+ * Parallel::Fork::BossWorkerAsync with the seed's names, for porting Perl code.
+ *
+ * Where a handler is a function, each worker re-runs the calling script (`process.argv[1]`, same
+ * arguments and Node flags) the way fork() would have copied it: everything the script does before
+ * `new BossWorkerAsync(...)` runs again in every worker; in a worker the constructor serves jobs
+ * and the object's other methods do nothing (`pending()` is 0, so a `while (bw.pending())` loop is
+ * skipped, and `shutDown()` never returns: the worker exits when the boss is done with it).
+ */
+export class BossWorkerAsync {
+  readonly #pool: Pool | undefined;
+  readonly #resultHandler: ((result: any) => unknown) | undefined;
+  readonly #verbose: boolean;
+
+  constructor(options: BossWorkerAsyncOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidOptionError('options', 'expected an object such as { workHandler: work }.');
+    }
+    const { workHandler, initHandler, resultHandler } = options;
+    if (workHandler === undefined) throw new InvalidOptionError('workHandler', "Parameter 'workHandler' is required.");
+    checkHandler('workHandler', workHandler);
+    if (initHandler !== undefined) checkHandler('initHandler', initHandler);
+    if (resultHandler !== undefined && typeof resultHandler !== 'function') {
+      throw new InvalidOptionError('resultHandler', `expected a function, got ${describe(resultHandler)}.`);
+    }
+    const workerCount = integer('workerCount', options.workerCount, 1, 3);
+    const globalTimeout = options.globalTimeout ?? 0;
+    if (typeof globalTimeout !== 'number' || !(globalTimeout >= 0) || !Number.isFinite(globalTimeout)) {
+      throw new InvalidOptionError('globalTimeout', `expected a number of seconds >= 0, got ${describe(globalTimeout)}.`);
+    }
+    if (options.msgDelimiter !== undefined && (typeof options.msgDelimiter !== 'string' || options.msgDelimiter === '')) {
+      throw new InvalidOptionError('msgDelimiter', 'expected a non-empty string (it is not needed: frames are length-prefixed).');
+    }
+    integer('readSize', options.readSize, 1, 1);
+    this.#resultHandler = resultHandler;
+    this.#verbose = Boolean(options.verbose);
+
+    const scriptMode = typeof workHandler === 'function' || typeof initHandler === 'function';
+    const childIndex = process.env[SCRIPT_CHILD_ENV];
+    if (childIndex !== undefined) {
+      // We are a worker re-running the boss's script: serve the instance the boss built at this index.
+      const index = constructedInChild++;
+      if (scriptMode && String(index) === childIndex) {
+        new WorkerRuntime(loadCompatHandlers(workHandler, initHandler));
+      }
+      this.#pool = undefined;
+      return;
+    }
+
+    let child: ChildOverride;
+    let worker: string;
+    if (scriptMode) {
+      const script = process.argv[1];
+      if (!script) {
+        throw new InvalidOptionError('workHandler', 'a function handler needs a script to re-run in the workers (no process.argv[1]); pass a module path instead.');
+      }
+      worker = script;
+      child = { args: [script, ...process.argv.slice(2)], env: { [SCRIPT_CHILD_ENV]: String(BossWorkerAsync.#constructed++) } };
+    } else {
+      worker = workerModuleUrl(workHandler, 'workHandler');
+      const initUrl = initHandler === undefined ? '' : workerModuleUrl(initHandler, 'initHandler');
+      child = { args: [fileURLToPath(new URL('./bwa-child.js', import.meta.url)), worker, initUrl], env: {} };
+    }
+    this.#pool = new Pool(
+      {
+        worker,
+        workers: workerCount,
+        timeout: Math.round(globalTimeout * 1000),
+        execArgv: scriptMode ? process.execArgv : [],
+      },
+      child,
+    );
+    this.#log(`new: ${workerCount} workers started\n`);
+  }
+
+  /** Counts instances built in the boss, so a re-run script serves the right one. */
+  static #constructed = 0;
+
+  /** Adds one or more jobs to the queue. */
+  addWork(...jobs: unknown[]): void {
+    if (!this.#pool) return;
+    for (const job of jobs) {
+      this.#pool.add(job);
+      this.#log(`add_work: job added to queue, ${this.#pool.pending} pending\n`);
+    }
+  }
+
+  /** How many added jobs have not been collected yet (finished or not). */
+  pending(): number {
+    return this.#pool?.pending ?? 0;
+  }
+
+  /** The next result in completion order, through `resultHandler`; errors come back as `{ ERROR }`. */
+  async getResult(): Promise<any> {
+    if (!this.#pool) return never();
+    this.#log(`get_result: ${this.#pool.pending} jobs in process\n`);
+    return this.#finish(await this.#pool.next());
+  }
+
+  /** Like getResult, but `undefined` at once when no result is ready. */
+  getResultNb(): any {
+    const outcome = this.#pool?.nextNow();
+    return outcome === undefined ? undefined : this.#finish(outcome);
+  }
+
+  /** Graceful by default: queued jobs finish and results stay collectable. `{ force: true }` kills the workers. */
+  async shutDown(options: { force?: boolean } = {}): Promise<void> {
+    if (!this.#pool) return never();
+    this.#log('shut_down: MARK\n');
+    await this.#pool.close({ force: Boolean(options.force) });
+  }
+
+  #finish(outcome: Outcome<unknown, unknown>): unknown {
+    const ref = outcome.status === 'fulfilled' ? outcome.value : { ERROR: errorText(outcome.reason) };
+    const value = this.#resultHandler ? this.#resultHandler(ref) : ref;
+    return value === undefined || value === null ? {} : value;
+  }
+
+  #log(message: string): void {
+    if (this.#verbose) process.stderr.write(message);
+  }
+}
+
+function checkHandler(name: string, handler: unknown): void {
+  if (typeof handler === 'function') return;
+  workerModuleUrl(handler, name);
+}
+
+function errorText(reason: unknown): string {
+  if (reason instanceof ForkpoolError && reason.code === 'ERR_JOB_TIMEOUT') return TIMED_OUT;
+  if (reason instanceof ForkpoolError && reason.code === 'ERR_WORKER_CRASHED') return `BossWorkerAsync: worker died: ${reason.message}`;
+  return reason instanceof Error ? reason.message : String(reason);
+}
+
+/** In a worker, the boss-side methods never return: the worker exits when the boss closes it. */
+function never(): Promise<never> {
+  return new Promise(() => undefined);
+}

@@ -1,0 +1,2 @@
+/** Facades with the Perl seeds' names and behaviour, for people porting Perl code. */
+export { BossWorkerAsync, type BossWorkerAsyncOptions } from './boss-worker-async.js';
