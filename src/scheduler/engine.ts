@@ -26,6 +26,13 @@ const CHILD_ENTRY = fileURLToPath(new URL('../child/main.js', import.meta.url));
 /** Back-off between failed worker starts: 100 ms, doubling, at most 2 s. */
 const START_BACKOFF_MS = 100;
 const START_BACKOFF_MAX_MS = 2000;
+/**
+ * Jobs are sent ahead to a busy worker only when they are known to be short: a long job ahead
+ * would make them wait while another worker idles (a synchronous job cannot even be asked to give
+ * them back). Below FAST_JOB_MS of average service time the full `prefetch` applies.
+ */
+const FAST_JOB_MS = 0.25;
+const MEDIUM_JOB_MS = 2;
 
 export interface WorkerSpawnEvent {
   workerId: number;
@@ -57,11 +64,14 @@ export interface RunOptions {
 }
 
 export interface PoolStats {
+  /** Live worker processes (starting, serving or retiring). */
   workers: number;
   starting: number;
   idle: number;
   busy: number;
+  /** Jobs waiting to start: in the pool's queue or sent ahead to a busy worker. */
   queued: number;
+  /** Jobs running now (at most one per worker). */
   running: number;
   submitted: number;
   completed: number;
@@ -97,6 +107,8 @@ export class PoolEngine {
   #resolveClosed: (() => void) | undefined;
   #unsettled = 0;
   #active = true;
+  /** Moving average of job service time (ms), measured from start to answer; NaN until known. */
+  #serviceMs = Number.NaN;
   readonly #stats = { submitted: 0, completed: 0, failed: 0, timedOut: 0, cancelled: 0, retried: 0, crashed: 0, spawned: 0, exited: 0 };
 
   constructor(options: NormalizedOptions, hooks: EngineHooks) {
@@ -163,6 +175,7 @@ export class PoolEngine {
         worker: undefined,
         releasing: false,
         timer: undefined,
+        startedAt: 0,
         resolve,
         reject,
         detach: undefined,
@@ -231,12 +244,20 @@ export class PoolEngine {
     if (this.#queue.length < this.#options.maxQueue) this.#hooks.drain();
   }
 
+  /** How many jobs one worker may hold, from how long jobs have been taking. */
+  #depth(): number {
+    const ms = this.#serviceMs;
+    if (!(ms < MEDIUM_JOB_MS)) return 1;
+    return ms < FAST_JOB_MS ? this.#options.prefetch : Math.min(4, this.#options.prefetch);
+  }
+
   #leastLoaded(): WorkerSlot | undefined {
     let best: WorkerSlot | undefined;
+    const depth = this.#depth();
     for (const slot of this.#slots) {
       if (slot.state !== 'ready' || slot.recycle) continue;
       const load = slot.inflight.length;
-      if (load >= this.#options.prefetch) continue;
+      if (load >= depth) continue;
       if (this.#options.maxJobsPerWorker > 0 && slot.dispatched >= this.#options.maxJobsPerWorker) continue;
       if (!best || load < best.inflight.length) {
         best = slot;
@@ -261,7 +282,9 @@ export class PoolEngine {
   /** The head job is the one running: its time limit starts now. */
   #armHead(slot: WorkerSlot): void {
     const head = slot.inflight[0];
-    if (!head || head.settled || head.timeout === 0 || head.timer) return;
+    if (!head || head.settled || head.startedAt !== 0) return;
+    head.startedAt = performance.now();
+    if (head.timeout === 0) return;
     head.timer = setTimeout(() => {
       head.timer = undefined;
       if (head.settled || slot.inflight[0] !== head) return;
@@ -351,6 +374,10 @@ export class PoolEngine {
     slot.inflight.splice(index, 1);
     job.worker = undefined;
     job.releasing = false;
+    if (index === 0 && job.startedAt !== 0) {
+      const sample = performance.now() - job.startedAt;
+      this.#serviceMs = Number.isNaN(this.#serviceMs) ? sample : this.#serviceMs * 0.9 + sample * 0.1;
+    }
     if (!job.settled) {
       let value: unknown;
       try {
@@ -560,6 +587,9 @@ export class PoolEngine {
     const requeue = rest.filter((job) => !job.settled);
     if (head && !head.settled) {
       head.worker = undefined;
+      head.startedAt = 0;
+      if (head.timer) clearTimeout(head.timer);
+      head.timer = undefined;
       head.attempts++;
       if (head.attempts <= this.#options.maxRetries) {
         this.#stats.retried++;
@@ -634,15 +664,20 @@ export class PoolEngine {
     let idle = 0;
     let busy = 0;
     let running = 0;
+    let prefetched = 0;
     for (const slot of this.#slots) {
       if (slot.state === 'starting') starting++;
       else if (slot.state === 'ready') {
         if (slot.inflight.length === 0) idle++;
         else busy++;
       }
-      for (const job of slot.inflight) if (!job.settled) running++;
+      slot.inflight.forEach((job, index) => {
+        if (job.settled) return;
+        if (index === 0) running++;
+        else prefetched++;
+      });
     }
-    return { workers: this.#slots.size, starting, idle, busy, queued: this.#queue.length, running, ...this.#stats };
+    return { workers: this.#slots.size, starting, idle, busy, queued: this.#queue.length + prefetched, running, ...this.#stats };
   }
 
   /** The pids of the live worker processes (for tests and diagnostics). */

@@ -15,6 +15,8 @@ export interface Job {
   /** A RELEASE was sent for it; it waits for RELEASED or its answer. */
   releasing: boolean;
   timer: NodeJS.Timeout | undefined;
+  /** performance.now() when it became its worker's running job. */
+  startedAt: number;
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
   /** Detaches the caller's AbortSignal listener. */

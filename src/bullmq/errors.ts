@@ -1,0 +1,88 @@
+import { fromErrorRecord, type ErrorRecord } from '../channel/error-wire.js';
+import {
+  AbortError,
+  CallbackFailedError,
+  CallbackTimeoutError,
+  CallbackUnknownError,
+  ForkpoolError,
+  JobTimeoutError,
+  MessageTooLargeError,
+  PoolClosedError,
+  UnserializableError,
+  WorkerCrashedError,
+  WorkerInitError,
+} from '../errors.js';
+
+/** Redis could not be reached (or answered an error) while the pool needed it. */
+export class RedisUnavailableError extends ForkpoolError {
+  declare readonly code: 'ERR_REDIS_UNAVAILABLE';
+  constructor(what: string, cause?: unknown) {
+    const reason = cause instanceof Error ? `: ${cause.message}` : '';
+    super(
+      'ERR_REDIS_UNAVAILABLE',
+      `Redis was not available to ${what}${reason}. Check the "connection" URL (e.g. redis://127.0.0.1:6379) and that redis-server is running and reachable from this machine.`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.name = 'RedisUnavailableError';
+  }
+}
+
+/**
+ * The job was on worker hosts that died (SIGKILL, power loss, network partition) more times than
+ * the hosts' `maxStalledCount` allows, so BullMQ failed it for good.
+ */
+export class WorkerHostLostError extends ForkpoolError {
+  declare readonly code: 'ERR_WORKER_HOST_LOST';
+  constructor(detail: string) {
+    super(
+      'ERR_WORKER_HOST_LOST',
+      `The job's worker host stopped renewing its lock too many times (${detail}). A host was killed or cut off while running it; raise "maxStalledCount" (forkpool worker --max-stalled-count) if hosts are expected to die this often.`,
+    );
+    this.name = 'WorkerHostLostError';
+  }
+}
+
+/** The job vanished from Redis before its outcome was read (removed by hand, evicted, flushed). */
+export class JobLostError extends ForkpoolError {
+  declare readonly code: 'ERR_JOB_LOST';
+  readonly jobId: string;
+  constructor(jobId: string) {
+    super(
+      'ERR_JOB_LOST',
+      `Job ${jobId} is no longer in Redis, so its outcome is unknown. Something removed it before it was read (queue.obliterate/clean, FLUSHDB, eviction under maxmemory): raise "keepResults" and use a "noeviction" maxmemory-policy.`,
+    );
+    this.name = 'JobLostError';
+    this.jobId = jobId;
+  }
+}
+
+/** BullMQ's failedReason for a job that stalled more than `maxStalledCount` times. */
+export const STALLED_REASON = 'job stalled more than allowable limit';
+
+const CLASSES: Record<string, { prototype: object }> = {
+  AbortError,
+  CallbackFailedError,
+  CallbackTimeoutError,
+  CallbackUnknownError,
+  JobTimeoutError,
+  MessageTooLargeError,
+  PoolClosedError,
+  UnserializableError,
+  WorkerCrashedError,
+  WorkerInitError,
+};
+
+/**
+ * Rebuilds an error that crossed Redis as a record. forkpool's own errors get their class back
+ * (so `instanceof JobTimeoutError` and narrowing on `code` work as with a local pool); anything
+ * else comes back as `fromErrorRecord` builds it (name, message, stack, own properties).
+ */
+export function reviveError(record: ErrorRecord): unknown {
+  const error = fromErrorRecord(record);
+  const Class = CLASSES[record.name];
+  if (Class && typeof record.props['code'] === 'string' && error instanceof Error) {
+    Object.setPrototypeOf(error, Class.prototype);
+    Object.defineProperty(error, Symbol.for('forkpool.error'), { value: true });
+  }
+  return error;
+}

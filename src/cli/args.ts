@@ -1,0 +1,11 @@
+import { InvalidArgumentError } from 'commander';
+
+/** A commander argument parser for integers >= `min`; the message says what to pass instead. */
+export function integerArg(min: number, example: string): (value: string) => number {
+  return (value) => {
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value)) || Number(value) < min) {
+      throw new InvalidArgumentError(`expected an integer >= ${min}, e.g. ${example}.`);
+    }
+    return Number(value);
+  };
+}

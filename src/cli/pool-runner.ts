@@ -1,0 +1,31 @@
+import { availableParallelism } from 'node:os';
+import { Pool } from '../pool.js';
+import type { Runner } from './runner.js';
+
+export interface PoolRunnerOptions {
+  worker: string;
+  workers?: number | undefined;
+  timeout?: number | undefined;
+  maxRetries?: number | undefined;
+  maxJobsPerWorker?: number | undefined;
+}
+
+/** The local runner: a forkpool `Pool` of worker processes. */
+export function createPoolRunner(options: PoolRunnerOptions): Runner {
+  const pool = new Pool({
+    worker: options.worker,
+    workers: options.workers,
+    timeout: options.timeout,
+    maxRetries: options.maxRetries,
+    maxJobsPerWorker: options.maxJobsPerWorker,
+  });
+  // The broken-pool error also rejects every job; the listener only keeps it from being thrown.
+  pool.on('error', () => undefined);
+  return {
+    run: (job) => pool.run(job),
+    close: (closeOptions) => pool.close(closeOptions),
+    concurrency: options.workers ?? availableParallelism(),
+    // The module cannot start at all (missing export, syntax error, init throws): no job can run.
+    isFatal: (error) => (error as { code?: unknown } | null)?.code === 'ERR_WORKER_INIT',
+  };
+}

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { integerArg } from './args.js';
+import { runCommand, type RunCommandOptions } from './run-command.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+const RUN_HELP = `
+Input: one JSON value per line (stdin or --input); each line is one job, passed to the
+worker module's default export work(job, ctx). Blank lines are skipped but counted.
+
+Output: one JSON line per job (stdout or --output), in completion order unless --ordered;
+"index" is the job's 0-based line number in the input:
+  {"index":0,"value":<what work() returned>}
+  {"index":1,"error":{"code":"ERR_JOB_TIMEOUT","message":"..."}}
+Error codes: the error's own "code" (ERR_JOB_TIMEOUT, ERR_WORKER_CRASHED, ...);
+ERR_JOB_FAILED for an error thrown without a code; ERR_BAD_INPUT for a line that is
+not valid JSON; ERR_BAD_OUTPUT for a result JSON cannot hold (BigInt, cycles).
+
+stderr: a progress line when stderr is a terminal (and results do not go to that same
+terminal), then always one summary line: "N done, M failed in S s (R jobs/s)".
+
+Exit codes:
+  0    every job was fulfilled
+  1    some job failed (or reading input / writing output failed mid-run)
+  2    usage error: bad option, missing file, missing or unloadable worker module
+  130  stopped by Ctrl-C or SIGTERM: the first stops reading input, lets running jobs
+       finish and be written, then prints the summary; the second stops at once
+
+Examples:
+  $ printf '{"n":7}\\n{"n":12}\\n' | forkpool run ./worker.mjs
+  $ forkpool run ./worker.mjs --input jobs.jsonl --output results.jsonl --workers 4 --ordered
+  $ forkpool run ./worker.mjs --timeout 5000 --retries 2 < jobs.jsonl > results.jsonl
+`;
+
+/**
+ * The `forkpool` command line. `onExit` receives the exit code of a command that ran; parse
+ * errors surface as commander errors (see main.ts).
+ */
+export function createProgram(onExit: (code: number) => void): Command {
+  const program = new Command('forkpool')
+    .description('Run jobs in a pool of worker processes: CPU-heavy, crashing or hanging work, isolated and in parallel.')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help (also: forkpool run --help)')
+    .showHelpAfterError('(see "forkpool --help" or "forkpool run --help")')
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('Run each JSON line of the input as one job in a pool of worker processes, writing one JSON result line per job.')
+    .argument('<worker-module>', 'the worker module (.js/.mjs/.cjs; .ts with tsx installed): default export work(job, ctx), optional init(initData)')
+    .option('-i, --input <file>', 'read jobs from this file of JSON lines instead of stdin')
+    .option('-o, --output <file>', 'write result lines to this file instead of stdout')
+    .addOption(new Option('-w, --workers <n>', 'worker processes (default: the machine\'s available parallelism)').argParser(integerArg(1, '--workers 4')))
+    .addOption(new Option('-t, --timeout <ms>', 'per-job time limit in ms; 0 = none (default: 0)').argParser(integerArg(0, '--timeout 5000')))
+    .addOption(new Option('-r, --retries <n>', 'retries of a job whose worker crashed (default: 0)').argParser(integerArg(0, '--retries 2')))
+    .addOption(new Option('--max-jobs-per-worker <n>', 'replace a worker after it ran this many jobs; 0 = never (default: 0)').argParser(integerArg(0, '--max-jobs-per-worker 1000')))
+    .option('--ordered', 'write results in input order (memory bounded by a window of 64 lines per worker, not by the input size)')
+    .addHelpText('after', RUN_HELP)
+    .exitOverride()
+    .action(async (worker: string, options: RunCommandOptions) => {
+      onExit(await runCommand(worker, options));
+    });
+
+  return program;
+}

@@ -1,0 +1,54 @@
+import { SingleBar, type Options, type Params } from 'cli-progress';
+import { formatRate } from './summary.js';
+
+const BAR_WIDTH = 24;
+
+export interface Progress {
+  /** The number of jobs, once known (e.g. after counting the lines of --input). */
+  setTotal(total: number): void;
+  update(done: number, failed: number): void;
+  /** Removes the bar, so the summary line is printed on a clean line. */
+  stop(): void;
+}
+
+/** Draws `[####----] 120/500 | 85.3 jobs/s | ETA 4s | 2 failed`; without a total: `120 jobs | 85.3 jobs/s | 2 failed`. */
+export function renderProgress(params: Pick<Params, 'value' | 'total' | 'startTime' | 'eta'>, failed: number, totalKnown: boolean, now = Date.now()): string {
+  const seconds = (now - params.startTime) / 1000;
+  const rate = formatRate(seconds > 0 ? params.value / seconds : 0);
+  const failures = `${failed} failed`;
+  if (!totalKnown) return `${params.value} jobs | ${rate} jobs/s | ${failures}`;
+  const filled = params.total > 0 ? Math.min(BAR_WIDTH, Math.round((params.value / params.total) * BAR_WIDTH)) : 0;
+  const bar = `${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}`;
+  const eta = Number.isFinite(params.eta) ? `${Math.max(0, Math.round(params.eta))}s` : '?';
+  return `[${bar}] ${params.value}/${params.total} | ${rate} jobs/s | ETA ${eta} | ${failures}`;
+}
+
+/** A redrawing progress line on a terminal (cli-progress throttles redraws to `fps`). */
+export function createProgress(stream: NodeJS.WritableStream): Progress {
+  let failed = 0;
+  let totalKnown = false;
+  const options: Options = {
+    stream,
+    fps: 10,
+    hideCursor: true,
+    clearOnComplete: true,
+    // A total unknown for now (reading stdin) is not "complete".
+    stopOnComplete: false,
+    format: (_options, params) => renderProgress(params, failed, totalKnown),
+  };
+  const bar = new SingleBar(options);
+  bar.start(0, 0);
+  return {
+    setTotal(total) {
+      totalKnown = true;
+      bar.setTotal(total);
+    },
+    update(done, failedNow) {
+      failed = failedNow;
+      bar.update(done + failedNow);
+    },
+    stop() {
+      bar.stop();
+    },
+  };
+}
