@@ -13,6 +13,8 @@ export type FrameHandler = (kind: KindCode, id: number, payload: Buffer) => void
 export class FrameReader {
   #chunks: Buffer[] = [];
   #buffered = 0;
+  /** Bytes the incomplete frame at the front needs in all; 0 when unknown. */
+  #needed = 0;
   readonly #onFrame: FrameHandler;
   readonly #maxFrame: number;
 
@@ -25,7 +27,9 @@ export class FrameReader {
   push(chunk: Buffer): void {
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
-    if (this.#buffered < 4) return;
+    // A big frame arrives in many chunks: join them once, when it is complete (not once per chunk).
+    if (this.#buffered < 4 || this.#buffered < this.#needed) return;
+    this.#needed = 0;
     let buffer = this.#chunks.length === 1 ? chunk : Buffer.concat(this.#chunks, this.#buffered);
     let offset = 0;
     while (buffer.length - offset >= 4) {
@@ -34,7 +38,7 @@ export class FrameReader {
         throw new Error(`invalid frame length ${length}`);
       }
       if (buffer.length - offset - 4 < length) {
-        // Wait for the rest; a big frame waits without re-joining on every chunk.
+        this.#needed = 4 + length;
         break;
       }
       const kind = buffer[offset + 4] as KindCode;
