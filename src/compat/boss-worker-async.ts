@@ -106,6 +106,11 @@ export class BossWorkerAsync {
     this.#log(`new: ${workerCount} workers started\n`);
   }
 
+  /** True in a worker process re-running the boss's script: guard top-level side effects with it. */
+  static get isWorker(): boolean {
+    return process.env[SCRIPT_CHILD_ENV] !== undefined;
+  }
+
   /** Counts instances built in the boss, so a re-run script serves the right one. */
   static #constructed = 0;
 
