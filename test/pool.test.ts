@@ -19,6 +19,11 @@ describe('Pool basics', () => {
     expect(await relative.run(5)).toBe(5);
   });
 
+  it('runs a TypeScript worker through the project\'s tsx', async () => {
+    const pool = track(new Pool({ worker: fixture('typescript-worker.ts'), workers: 1 }));
+    expect(await pool.run({ a: 6, b: 7 })).toEqual({ product: 42 });
+  });
+
   it('spreads many jobs over all workers and answers each once', async () => {
     const pool = track(new Pool({ worker: fixture('multiply.mjs'), workers: 3 }));
     const results = await Promise.all(Array.from({ length: 3000 }, (_, i) => pool.run({ a: i, b: 2 })));

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { WorkerHandlers } from './types.js';
 
@@ -12,7 +14,10 @@ async function registerTsx(moduleUrl: string): Promise<void> {
   const require = createRequire(fileURLToPath(moduleUrl));
   let apiPath: string;
   try {
-    apiPath = require.resolve('tsx/esm/api');
+    // The ESM build of tsx's register API (its CommonJS build cannot register ESM hooks from here).
+    const manifestPath = require.resolve('tsx/package.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { exports?: Record<string, { import?: { default?: string } }> };
+    apiPath = join(dirname(manifestPath), manifest.exports?.['./esm/api']?.import?.default ?? './dist/esm/api/index.mjs');
   } catch {
     throw new Error(`The worker ${fileURLToPath(moduleUrl)} is TypeScript: install "tsx" in your project (npm i -D tsx) or point "worker" at compiled JavaScript.`);
   }
