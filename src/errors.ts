@@ -17,7 +17,8 @@ export class ForkpoolError extends Error {
 
   /** `instanceof` that also holds across two copies of the package (the brand is global). */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    if (this !== ForkpoolError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (this !== ForkpoolError) return false;
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[FORKPOOL_ERROR] === true;
   }
 }
@@ -169,6 +170,15 @@ export class ProtocolError extends ForkpoolError {
   }
 }
 
+/** A prefork child-only method (`finish`, `callback`) was called in the manager process. */
+export class PreforkChildOnlyError extends ForkpoolError {
+  declare readonly code: 'ERR_PREFORK_CHILD_ONLY';
+  constructor(method: string) {
+    super('ERR_PREFORK_CHILD_ONLY', `${method}() works only in a child started by start(): call it after \`if (await ppi.start()) continue;\`, never in the manager.`);
+    this.name = 'PreforkChildOnlyError';
+  }
+}
+
 /** The error a cancelled job rejects with: named `AbortError`, like fetch and timers/promises. */
 export class AbortError extends ForkpoolError {
   declare readonly code: 'ABORT_ERR';
@@ -193,6 +203,7 @@ export const ERROR_CODES = [
   'ERR_CALLBACK_FAILED',
   'ERR_CALLBACK_TIMEOUT',
   'ERR_PROTOCOL',
+  'ERR_PREFORK_CHILD_ONLY',
   'ABORT_ERR',
 ] as const;
 

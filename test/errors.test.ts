@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import * as forkpool from '../dist/index.js';
+
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+
+describe('error codes', () => {
+  it('every code is documented in the README', () => {
+    for (const code of forkpool.ERROR_CODES) expect(readme, code).toContain(`\`${code}\``);
+  });
+
+  it('every exported error class has a listed code and is a ForkpoolError', () => {
+    const classes = Object.entries(forkpool).filter(
+      ([name, value]) => typeof value === 'function' && name.endsWith('Error') && name !== 'ForkpoolError',
+    );
+    expect(classes.length).toBeGreaterThan(10);
+    for (const [name, Ctor] of classes) {
+      const instance = Object.create((Ctor as { prototype: object }).prototype) as object;
+      expect(instance instanceof forkpool.ForkpoolError, name).toBe(true);
+    }
+    const codes = new Set<string>(forkpool.ERROR_CODES);
+    const samples: forkpool.ForkpoolError[] = [
+      new forkpool.InvalidOptionError('x', 'y'),
+      new forkpool.PoolClosedError(),
+      new forkpool.JobTimeoutError(1),
+      new forkpool.WorkerCrashedError({ exitCode: 1, signal: null, pid: 1, stderr: '', attempts: 1 }),
+      new forkpool.WorkerInitError('x'),
+      new forkpool.UnserializableError('job'),
+      new forkpool.MessageTooLargeError('job', 2, 1),
+      new forkpool.NoPendingJobsError(),
+      new forkpool.QueueFullError(1),
+      new forkpool.CallbackUnknownError('a', []),
+      new forkpool.CallbackFailedError('a', new Error('b')),
+      new forkpool.CallbackTimeoutError('a', 1),
+      new forkpool.ProtocolError('x'),
+      new forkpool.AbortError(),
+    ];
+    for (const error of samples) {
+      expect(codes.has(error.code), error.code).toBe(true);
+      expect(error).toBeInstanceOf(Error);
+      expect(error.message.length).toBeGreaterThan(5);
+    }
+  });
+
+  it('instanceof ForkpoolError holds for an error branded by another copy of the package', () => {
+    const foreign = new Error('x');
+    Object.defineProperty(foreign, Symbol.for('forkpool.error'), { value: true });
+    expect(foreign instanceof forkpool.ForkpoolError).toBe(true);
+    expect(new Error('plain') instanceof forkpool.ForkpoolError).toBe(false);
+  });
+});
