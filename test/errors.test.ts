@@ -32,7 +32,7 @@ describe('error codes', () => {
       new forkpool.CallbackUnknownError('a', []),
       new forkpool.CallbackFailedError('a', new Error('b')),
       new forkpool.CallbackTimeoutError('a', 1),
-      new forkpool.ProtocolError('x'),
+      new forkpool.ProtocolError('invalid frame length'),
       new forkpool.AbortError(),
     ];
     for (const error of samples) {
