@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync } from 'node:fs';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 
 /** Absolute path of a fixture worker module. */
 export function fixture(name: string): string {
@@ -62,3 +62,13 @@ export function childPids(): number[] {
   }
   return out;
 }
+
+/** Open file descriptors of this process. */
+export function openFds(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+// No test file may leave a child process behind (this hook is registered first, so it runs last).
+afterAll(async () => {
+  await waitFor(() => childPids().length === 0, 5000, `every child process to exit (left: ${childPids().join(', ')})`);
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Pool, ForkpoolError, InvalidOptionError, PoolClosedError } from '../dist/index.js';
-import { childPids, fixture, isAlive, track, waitFor } from './helpers.js';
+import { childPids, fixture, isAlive, openFds, track, waitFor } from './helpers.js';
 
 describe('Pool basics', () => {
   it('runs a job in a child process and returns its result', async () => {
@@ -58,6 +58,25 @@ describe('Pool basics', () => {
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 });
     expect(child.status).toBe(0);
     expect(child.stdout).toBe('1\n');
+  });
+});
+
+describe('leaks', () => {
+  it('leaves no file descriptor, process listener or child behind after many pools', async () => {
+    // Warm up lazily-created handles (stdio, timers) before counting.
+    const warm = new Pool({ worker: fixture('echo.mjs'), workers: 1 });
+    await warm.run(0);
+    await warm.close();
+    const fds = openFds();
+    const listeners = ['exit', 'SIGTERM', 'SIGINT'].map((e) => process.listenerCount(e));
+    for (let round = 0; round < 5; round++) {
+      const pool = new Pool({ worker: fixture('crash.mjs'), workers: 2, maxRetries: 0, handleSignals: true });
+      await Promise.allSettled([pool.run({ value: 1 }), pool.run({ exit: 1 }), pool.run({ value: 2 })]);
+      await pool.close(round % 2 === 1 ? { force: true } : {});
+    }
+    expect(childPids()).toEqual([]);
+    await waitFor(() => openFds() <= fds, 2000, `fds back to ${fds} (now ${openFds()})`);
+    expect(['exit', 'SIGTERM', 'SIGINT'].map((e) => process.listenerCount(e))).toEqual(listeners);
   });
 });
 
