@@ -36,6 +36,8 @@ export interface WorkerProcessEvents {
 
 /** How long to wait for stderr to reach its end after the process exited. */
 const STDERR_LINGER_MS = 100;
+/** After a child closes its channel unasked, how long it has to exit by itself before SIGKILL. */
+const CHANNEL_CLOSED_GRACE_MS = 500;
 /** Between the abort message and SIGTERM: time for ctx.signal listeners to run. */
 const ABORT_TO_TERM_MS = 50;
 
@@ -69,11 +71,15 @@ export class WorkerProcess {
       this.#writer = new FrameWriter(channel);
       // The parent checks sizes when sending; on receipt it only guards against garbage.
       const reader = new FrameReader((kind, id, payload) => events.frame(kind, id, payload));
+      // Frames written just before the child exited (a prefork child's FINAL, a last result) may be
+      // read after the 'exit' event: they count until the exit is reported.
+      let garbled = false;
       channel.on('data', (chunk: Buffer) => {
-        if (this.#exited) return;
+        if (this.#exitReported || garbled) return;
         try {
           reader.push(chunk);
         } catch (error) {
+          garbled = true;
           this.reason ??= 'protocol';
           events.garbage(error as Error);
           this.kill();
@@ -81,6 +87,17 @@ export class WorkerProcess {
       });
       // EPIPE and ECONNRESET after a crash are expected; the exit event reports the crash.
       channel.on('error', () => undefined);
+      // A child that closed its end of the channel can never answer again. It may be exiting (a
+      // crash closes fds before the exit is seen), so give it a moment before calling it broken.
+      channel.once('end', () => {
+        if (this.#exited || this.reason !== undefined) return;
+        this.#killTimers.push(
+          setTimeout(() => {
+            this.reason ??= 'protocol';
+            this.kill();
+          }, CHANNEL_CLOSED_GRACE_MS),
+        );
+      });
     }
     this.child.stderr?.on('data', (chunk: Buffer) => {
       this.#tail.push(chunk);
@@ -97,13 +114,19 @@ export class WorkerProcess {
       this.#clearKillTimers();
       this.#writer?.close();
       const report = () => this.#reportExit(code, signal, spawnError);
-      if (!this.child.stderr || this.child.stderr.readableEnded) report();
+      // Wait (briefly) for stderr and the channel to be read to their ends.
+      const open = [this.child.stderr, this.#channel].filter((stream) => stream && !stream.destroyed && !stream.readableEnded);
+      if (open.length === 0) report();
       else {
         const linger = setTimeout(report, STDERR_LINGER_MS);
-        this.child.stderr.once('close', () => {
-          clearTimeout(linger);
-          report();
-        });
+        let left = open.length;
+        for (const stream of open) {
+          stream?.once('close', () => {
+            if (--left > 0) return;
+            clearTimeout(linger);
+            report();
+          });
+        }
       }
     });
   }
