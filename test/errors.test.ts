@@ -24,7 +24,7 @@ describe('error codes', () => {
       new forkpool.PoolClosedError(),
       new forkpool.JobTimeoutError(1),
       new forkpool.WorkerCrashedError({ exitCode: 1, signal: null, pid: 1, stderr: '', attempts: 1 }),
-      new forkpool.WorkerInitError('x'),
+      new forkpool.WorkerInitError('the worker module failed to start'),
       new forkpool.UnserializableError('job'),
       new forkpool.MessageTooLargeError('job', 2, 1),
       new forkpool.NoPendingJobsError(),

@@ -109,7 +109,8 @@ describe('start failures', () => {
     pool.on('error', (e) => errors.push(e));
     const started = Date.now();
     const outcomes = await Promise.allSettled([pool.run(1), pool.run(2), pool.run(3)]);
-    expect(Date.now() - started).toBeLessThan(5000);
+    // "Within seconds": two rounds of spawning plus back-off; generous for a loaded 2-core machine.
+    expect(Date.now() - started).toBeLessThan(15_000);
     for (const outcome of outcomes) {
       expect(outcome.status).toBe('rejected');
       const reason = (outcome as PromiseRejectedResult).reason as WorkerInitError;
