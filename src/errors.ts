@@ -205,6 +205,10 @@ export const ERROR_CODES = [
   'ERR_PROTOCOL',
   'ERR_PREFORK_CHILD_ONLY',
   'ABORT_ERR',
+  // forkpool/bullmq (classes in src/bullmq/errors.ts, exported from 'forkpool/bullmq')
+  'ERR_REDIS_UNAVAILABLE',
+  'ERR_WORKER_HOST_LOST',
+  'ERR_JOB_LOST',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -38,8 +38,11 @@ export class Clients {
     return made;
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.#made.splice(0).map((c) => c.quit().catch(() => c.disconnect())));
+  /** `graceful`: QUIT after pending replies; otherwise (or when not connected) drop the sockets. */
+  async close(graceful = true): Promise<void> {
+    await Promise.all(
+      this.#made.splice(0).map((c) => (graceful && c.status === 'ready' ? c.quit().then(() => undefined, () => c.disconnect()) : c.disconnect())),
+    );
   }
 }
 

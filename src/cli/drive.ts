@@ -11,8 +11,12 @@ export interface DriveOptions {
   output: Writable;
   /** Write results in input order (a reorder window) instead of completion order. */
   ordered: boolean;
-  /** Most jobs handed to the runner and not settled: what a graceful stop still waits for. */
-  maxInFlight: number;
+  /**
+   * Jobs handed to the runner and not settled (what a graceful stop still waits for): about
+   * `targetMs` of work at the rate seen so far, within [min, max]. Tiny jobs get many in flight
+   * (no idle round trips); long jobs get one per worker (Ctrl-C waits only for running ones).
+   */
+  inFlight: { min: number; max: number; targetMs: number };
   /** Most lines read and not yet written (with `ordered`, the reorder window). */
   window: number;
   /** Aborting it stops reading input; jobs already handed to the runner finish and are written. */
@@ -35,7 +39,7 @@ export interface DriveResult {
 
 /**
  * Moves jobs from a source through a runner to an output with bounded memory: it reads a line
- * only while fewer than `maxInFlight` jobs are running, fewer than `window` lines are unwritten
+ * only while fewer than the in-flight limit are running, fewer than `window` lines are unwritten
  * and the output is not pushing back. With `ordered`, finished lines wait in a reorder buffer
  * (at most `window` of them) until every earlier line has been written.
  */
@@ -51,6 +55,8 @@ export class JobStream {
   #done = 0;
   #failed = 0;
   #fatal: unknown;
+  #started = 0;
+  #abandonRead: (() => void) | undefined;
   #waiter: { ready: () => boolean; resolve: () => void } | undefined;
 
   constructor(options: DriveOptions) {
@@ -65,11 +71,18 @@ export class JobStream {
   }
 
   #hasRoom(): boolean {
-    return this.#inFlight < this.#options.maxInFlight && this.#unwritten < this.#options.window && !this.#writer.blocked;
+    return this.#inFlight < this.#inFlightLimit() && this.#unwritten < this.#options.window && !this.#writer.blocked;
+  }
+
+  #inFlightLimit(): number {
+    const { min, max, targetMs } = this.#options.inFlight;
+    const elapsed = performance.now() - this.#started;
+    const rate = elapsed > 0 ? (this.#done + this.#failed) / elapsed : 0;
+    return Math.min(max, Math.max(min, Math.round(rate * targetMs)));
   }
 
   async run(): Promise<DriveResult> {
-    const started = performance.now();
+    this.#started = performance.now();
     let inputError: Error | undefined;
     try {
       await this.#readAll();
@@ -85,7 +98,7 @@ export class JobStream {
     return {
       done: this.#done,
       failed: this.#failed,
-      elapsedMs: performance.now() - started,
+      elapsedMs: performance.now() - this.#started,
       fatal: this.#fatal,
       inputError,
       outputError: this.#writer.failed,
@@ -94,21 +107,32 @@ export class JobStream {
 
   async #readAll(): Promise<void> {
     const iterator = this.#options.source[Symbol.asyncIterator]();
-    const stopped = new Promise<'stop'>((resolve) => {
-      if (this.#options.stop.aborted) resolve('stop');
-      this.#options.stop.addEventListener('abort', () => resolve('stop'), { once: true });
-    });
     for (;;) {
       await this.#until(() => this.#stopping || this.#hasRoom());
       if (this.#stopping) return;
-      const next = iterator.next();
-      // A read can block forever (a terminal, an idle pipe): a stop must not wait for it. The
-      // caller destroys the input afterwards, which settles the abandoned read.
-      next.catch(() => undefined);
-      const step = await Promise.race([next, stopped]);
+      const step = await this.#read(iterator);
       if (step === 'stop' || step.done) return;
       this.#start(step.value);
     }
+  }
+
+  /**
+   * The next item, or 'stop' as soon as a stop is requested: a read can block forever (a
+   * terminal, an idle pipe). The caller destroys the input afterwards, which settles the
+   * abandoned read. (Not `Promise.race` with one long-lived stop promise: every race would
+   * leave a reaction on it, holding each item for the whole run.)
+   */
+  #read(iterator: AsyncIterator<SourceItem>): Promise<IteratorResult<SourceItem> | 'stop'> {
+    const next = iterator.next();
+    return new Promise((resolve, reject) => {
+      this.#abandonRead = () => {
+        next.catch(() => undefined);
+        resolve('stop');
+      };
+      next.then(resolve, reject);
+    }).finally(() => {
+      this.#abandonRead = undefined;
+    }) as Promise<IteratorResult<SourceItem> | 'stop'>;
   }
 
   #start(item: SourceItem): void {
@@ -167,6 +191,7 @@ export class JobStream {
   }
 
   #wake(): void {
+    if (this.#stopping) this.#abandonRead?.();
     const waiter = this.#waiter;
     if (waiter && waiter.ready()) {
       this.#waiter = undefined;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { integerArg } from './args.js';
+import { addWorkerCommand } from '../bullmq/cli-worker-command.js';
 import { runCommand, type RunCommandOptions } from './run-command.js';
 
 function packageVersion(): string {
@@ -51,19 +52,23 @@ export function createProgram(onExit: (code: number) => void): Command {
   program
     .command('run')
     .description('Run each JSON line of the input as one job in a pool of worker processes, writing one JSON result line per job.')
-    .argument('<worker-module>', 'the worker module (.js/.mjs/.cjs; .ts with tsx installed): default export work(job, ctx), optional init(initData)')
+    .argument('[worker-module]', 'the worker module (.js/.mjs/.cjs; .ts with tsx installed): default export work(job, ctx), optional init(initData); left out with --redis')
     .option('-i, --input <file>', 'read jobs from this file of JSON lines instead of stdin')
     .option('-o, --output <file>', 'write result lines to this file instead of stdout')
     .addOption(new Option('-w, --workers <n>', 'worker processes (default: the machine\'s available parallelism)').argParser(integerArg(1, '--workers 4')))
     .addOption(new Option('-t, --timeout <ms>', 'per-job time limit in ms; 0 = none (default: 0)').argParser(integerArg(0, '--timeout 5000')))
     .addOption(new Option('-r, --retries <n>', 'retries of a job whose worker crashed (default: 0)').argParser(integerArg(0, '--retries 2')))
     .addOption(new Option('--max-jobs-per-worker <n>', 'replace a worker after it ran this many jobs; 0 = never (default: 0)').argParser(integerArg(0, '--max-jobs-per-worker 1000')))
+    .option('--redis <url>', 'send the jobs to a BullMQ queue on this Redis (with --queue) instead of local workers; "forkpool worker" hosts run them')
+    .option('--queue <name>', 'the BullMQ queue name (with --redis)')
     .option('--ordered', 'write results in input order (memory bounded by a window of 64 lines per worker, not by the input size)')
     .addHelpText('after', RUN_HELP)
     .exitOverride()
-    .action(async (worker: string, options: RunCommandOptions) => {
+    .action(async (worker: string | undefined, options: RunCommandOptions) => {
       onExit(await runCommand(worker, options));
     });
+
+  addWorkerCommand(program, onExit);
 
   return program;
 }

@@ -1,6 +1,7 @@
 import { createPoolRunner } from './pool-runner.js';
 import { openInput, openOutput, resolveWorkerPath } from './io.js';
 import { runSession } from './session.js';
+import { UsageError } from './errors.js';
 
 /** The parsed options of `forkpool run` (commander's camelCase names). */
 export interface RunCommandOptions {
@@ -11,10 +12,19 @@ export interface RunCommandOptions {
   retries?: number;
   maxJobsPerWorker?: number;
   ordered?: boolean;
+  /** With --queue: jobs go to a BullMQ queue on this Redis (src/bullmq/cli-run.ts). */
+  redis?: string;
+  queue?: string;
 }
 
 /** `forkpool run <worker>` on the local process pool; resolves with the exit code. */
-export async function runCommand(worker: string, options: RunCommandOptions): Promise<number> {
+export async function runCommand(worker: string | undefined, options: RunCommandOptions): Promise<number> {
+  if (options.redis !== undefined || options.queue !== undefined) {
+    // Loaded only here: bullmq and ioredis are optional peer dependencies.
+    const { runOnQueue } = await import('../bullmq/cli-run.js');
+    return runOnQueue(worker, options);
+  }
+  if (worker === undefined) throw new UsageError('Missing the worker module: forkpool run ./worker.mjs < jobs.jsonl (or --redis URL --queue NAME to use remote hosts).');
   const workerPath = resolveWorkerPath(worker);
   const input = await openInput(options.input);
   const output = await openOutput(options.output);

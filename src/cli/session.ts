@@ -9,8 +9,10 @@ import { errorMessage } from './result-line.js';
 import type { Runner } from './runner.js';
 import { summaryLine } from './summary.js';
 
-/** Jobs handed to the runner per unit of its concurrency: enough to keep workers busy with tiny jobs. */
+/** At most this many jobs per unit of concurrency are handed to the runner: enough to keep workers busy with tiny jobs. */
 export const IN_FLIGHT_PER_WORKER = 16;
+/** Jobs in flight are kept to about this much work, so that Ctrl-C waits for little more than the running jobs. */
+const IN_FLIGHT_TARGET_MS = 250;
 /** After a second Ctrl-C, the longest wait for the last writes before exiting regardless. */
 const FORCED_EXIT_MS = 2000;
 /** Lines read and not yet written per unit of concurrency: with --ordered, the reorder window. */
@@ -57,7 +59,7 @@ export async function runSession(options: SessionOptions): Promise<number> {
     runner,
     output,
     ordered: options.ordered,
-    maxInFlight: concurrency * IN_FLIGHT_PER_WORKER,
+    inFlight: { min: concurrency, max: concurrency * IN_FLIGHT_PER_WORKER, targetMs: IN_FLIGHT_TARGET_MS },
     window: concurrency * WINDOW_PER_WORKER,
     stop: stop.signal,
     onSettled: progress ? (done, failed) => progress.update(done, failed) : undefined,

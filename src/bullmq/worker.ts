@@ -1,0 +1,167 @@
+import { EventEmitter } from 'node:events';
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { toErrorRecord } from '../channel/error-wire.js';
+import { UnserializableError, WorkerCrashedError, WorkerInitError } from '../errors.js';
+import { Pool } from '../pool.js';
+import { withDeadline } from './connection.js';
+import { errorLogLine, readEnvelope } from './envelope.js';
+import { normalizeWorkerOptions, type DistributedWorkerOptions, type NormalizedWorkerOptions } from './worker-options.js';
+
+/** Bound (ms) on Redis calls made while closing. */
+const CLOSE_REDIS_TIMEOUT = 10_000;
+
+export interface DistributedWorkerEvents {
+  /** The host can run no more jobs (its worker module no longer starts); it is closing. */
+  error: [Error];
+  /** A job finished here (whatever its outcome). */
+  settled: [{ id: string; ok: boolean }];
+}
+
+/**
+ * A worker host: a plain BullMQ `Worker` whose processor runs each job on a local forkpool
+ * `Pool` (process isolation, timeouts that kill and replace the process, crash errors,
+ * recycling). BullMQ's own sandbox is not used: it has no job timeout, reuses children forever
+ * and can leave an orphan child behind when its parent is killed.
+ *
+ * @example
+ * const host = await DistributedWorker.start({ worker: './square.js', connection: 'redis://10.0.0.5:6379', queue: 'squares' });
+ * process.once('SIGTERM', () => void host.close());
+ */
+export class DistributedWorker extends EventEmitter {
+  readonly #options: NormalizedWorkerOptions;
+  readonly #pool: Pool;
+  readonly #worker: Worker;
+  #closed: Promise<void> | undefined;
+  #forced = false;
+
+  private constructor(options: NormalizedWorkerOptions) {
+    super();
+    this.#options = options;
+    this.#pool = new Pool({ ...options.pool, maxRetries: 0 });
+    this.#pool.on('error', (error) => this.#fatal(error));
+    const { queue, prefix, concurrency, lockDuration, stalledInterval, maxStalledCount, name, clients } = options;
+    this.#worker = new Worker(queue, (job, token) => this.#process(job, token), {
+      connection: clients.client(),
+      prefix,
+      concurrency,
+      lockDuration,
+      stalledInterval,
+      maxStalledCount,
+      name,
+      autorun: false,
+    });
+    this.#worker.on('error', (error) => this.#report(error));
+  }
+
+  /** Starts the local processes, then takes jobs. Rejects with ERR_WORKER_INIT when the module cannot start. */
+  static async start(options: DistributedWorkerOptions): Promise<DistributedWorker> {
+    const host = new DistributedWorker(normalizeWorkerOptions(options));
+    try {
+      await host.#poolReady();
+      await withDeadline(host.#worker.waitUntilReady(), host.#options.startTimeout, 'start the worker host');
+    } catch (error) {
+      // Nothing was taken from Redis: stop the processes and drop the connections without
+      // BullMQ's close, which would wait for a connection that may never come.
+      await host.#pool.close({ force: true });
+      void host.#worker.close(true).catch(() => undefined);
+      await host.#options.clients.close(false);
+      throw error;
+    }
+    void host.#worker.run().catch((error: unknown) => host.#report(error as Error));
+    return host;
+  }
+
+  /** Waits for one ready worker process, so a module that cannot start takes no job from Redis. */
+  #poolReady(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const deadline = Date.now() + this.#options.startTimeout;
+      const onError = (error: Error) => finish(error);
+      const poll = setInterval(() => {
+        const stats = this.#pool.stats();
+        if (stats.idle > 0 || stats.busy > 0) finish();
+        else if (Date.now() > deadline) finish(new WorkerInitError(`No worker process became ready within ${this.#options.startTimeout} ms: raise "startTimeout" if init() is slow.`));
+      }, 20);
+      const finish = (error?: Error) => {
+        clearInterval(poll);
+        this.#pool.off('error', onError);
+        if (error) reject(error);
+        else resolve();
+      };
+      this.#pool.on('error', onError);
+    });
+  }
+
+  async #process(job: Job, token: string | undefined): Promise<unknown> {
+    const { job: input, timeout } = readEnvelope(job.data);
+    let value: unknown;
+    try {
+      value = await this.#pool.run(input, timeout === undefined ? {} : { timeout });
+    } catch (error) {
+      return this.#fail(job, token, error);
+    }
+    try {
+      JSON.stringify(value);
+    } catch (error) {
+      return this.#fail(job, token, new UnserializableError('result (through Redis, as JSON)', error));
+    }
+    this.emit('settled', { id: job.id ?? '', ok: true });
+    return value;
+  }
+
+  async #fail(job: Job, token: string | undefined, error: unknown): Promise<never> {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === 'ERR_POOL_CLOSED' || code === 'ERR_WORKER_INIT') {
+      // This host stopped (forced close) or broke: the job is not at fault. It goes back to the
+      // queue untouched for another host; if even that fails, its lock expires and the stalled
+      // check gives it back.
+      if (code === 'ERR_WORKER_INIT') this.#fatal(error as Error);
+      await job.moveToWait(token).catch(() => undefined);
+      throw new WaitingError();
+    }
+    // The attempt count is BullMQ's (across hosts), not the local pool's.
+    if (error instanceof WorkerCrashedError) error = new WorkerCrashedError({ ...error, attempts: job.attemptsMade + 1 });
+    const record = toErrorRecord(error);
+    // BullMQ keeps only the message; the record lets the producer rebuild the whole error.
+    await job.log(errorLogLine(record)).catch(() => undefined);
+    this.emit('settled', { id: job.id ?? '', ok: false });
+    const message = error instanceof Error ? error.message : String(error);
+    // Only a crashed process is retried (as locally); BullMQ retries it while attempts remain.
+    if (error instanceof WorkerCrashedError) throw new Error(message);
+    throw new UnrecoverableError(message);
+  }
+
+  #fatal(error: Error): void {
+    this.#report(error);
+    void this.close();
+  }
+
+  #report(error: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+
+  /** Pids of the local worker processes. */
+  get pids(): number[] {
+    return this.#pool.pids;
+  }
+
+  /**
+   * Graceful by default: take no more jobs, let the running ones finish and report, then stop
+   * the processes. `{ force: true }`: stop the processes now and hand their jobs back to the
+   * queue for other hosts (nothing taken is lost either way).
+   */
+  close(options: { force?: boolean } = {}): Promise<void> {
+    if (options.force && !this.#forced) {
+      this.#forced = true;
+      void this.#pool.close({ force: true });
+    }
+    this.#closed ??= this.#shutdown();
+    return this.#closed;
+  }
+
+  async #shutdown(): Promise<void> {
+    // BullMQ's close waits for the running processors; a forced pool close makes them end at once.
+    await this.#worker.close().catch((error: unknown) => this.#report(error as Error));
+    await this.#pool.close();
+    await withDeadline(this.#options.clients.close(), CLOSE_REDIS_TIMEOUT, 'close').catch(() => undefined);
+  }
+}
