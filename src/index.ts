@@ -4,4 +4,5 @@ export type { RunOptions, PoolStats, WorkerExitEvent, WorkerSpawnEvent } from '.
 export type { ExitReason } from './supervisor/worker-process.js';
 export type { JobOf, ResultOf } from './types.js';
 export type { WorkContext } from './child/types.js';
+export * from './prefork/index.js';
 export * from './errors.js';

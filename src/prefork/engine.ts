@@ -108,8 +108,9 @@ export class PreforkEngine {
    */
   start(): Promise<NodeJS.Signals> {
     if (this.#run) return this.#run.promise;
+    if (this.#stopped) return Promise.resolve(this.#signal || 'SIGTERM');
     this.#trap.install();
-    if (this.#stopped || this.#pendingSignal) {
+    if (this.#pendingSignal) {
       this.#pendingSignal = false;
       return Promise.resolve(this.#signal || 'SIGTERM');
     }
@@ -178,7 +179,7 @@ export class PreforkEngine {
   #onSignal(signal: NodeJS.Signals): void {
     this.#signal = signal;
     if (STOP_SIGNALS.has(signal)) this.#stopped = true;
-    const relay = this.#config.trapSignals.has(signal) ? this.#config.trapSignals.get(signal) : signal;
+    const relay = this.#config.trapSignals.get(signal);
     if (relay) this.signalAll(relay);
     if (this.#run) this.#endRun(signal);
     else this.#pendingSignal = true;
@@ -288,8 +289,9 @@ export class PreforkEngine {
     else if (signal) [reason, status] = ['signal', signalStatus(signal)];
     else if (exitCode === null) [reason, status] = ['spawn-error', SPAWN_ERROR_STATUS];
     else [reason, status] = ['exit', exitCode];
-    if (status !== 0 && child.generation === this.#generation && this.#config.errRespawnInterval > 0) {
-      // A failing child of the current generation slows respawning down instead of looping hot.
+    if (status !== 0 && this.#run && child.generation === this.#generation && this.#config.errRespawnInterval > 0) {
+      // A child of the running generation failing slows respawning down instead of looping hot;
+      // children stopped by a relayed signal at the end of a start() do not delay the next one.
       this.#noSpawnUntil = Math.max(this.#noSpawnUntil, Date.now() + this.#config.errRespawnInterval);
     }
     const final = child.final;
@@ -324,6 +326,8 @@ export class PreforkEngine {
       return true;
     } catch (error) {
       if (this.#run) {
+        // A broken hook would fail the same way for every child: stop for good.
+        this.#stopped = true;
         this.#endRun(this.#signal || 'SIGTERM', error ?? new Error('a hook threw undefined'));
       } else if (this.#waiters.size > 0) {
         for (const waiter of this.#waiters) {
