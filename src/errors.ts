@@ -205,6 +205,11 @@ export const ERROR_CODES = [
   'ERR_PROTOCOL',
   'ERR_PREFORK_CHILD_ONLY',
   'ABORT_ERR',
+  // the CLI (classes in src/cli/errors.ts; ERR_JOB_FAILED marks a worker error that had no code)
+  'ERR_USAGE',
+  'ERR_BAD_INPUT',
+  'ERR_BAD_OUTPUT',
+  'ERR_JOB_FAILED',
   // forkpool/bullmq (classes in src/bullmq/errors.ts, exported from 'forkpool/bullmq')
   'ERR_REDIS_UNAVAILABLE',
   'ERR_WORKER_HOST_LOST',

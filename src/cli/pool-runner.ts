@@ -10,8 +10,6 @@ export interface PoolRunnerOptions {
   maxJobsPerWorker?: number | undefined;
 }
 
-const IGNORE_SIGINT = new URL('./ignore-sigint.js', import.meta.url).href;
-
 /** The local runner: a forkpool `Pool` of worker processes. */
 export function createPoolRunner(options: PoolRunnerOptions): Runner {
   const pool = new Pool({
@@ -20,7 +18,6 @@ export function createPoolRunner(options: PoolRunnerOptions): Runner {
     timeout: options.timeout,
     maxRetries: options.maxRetries,
     maxJobsPerWorker: options.maxJobsPerWorker,
-    execArgv: ['--import', IGNORE_SIGINT],
   });
   // The broken-pool error also rejects every job; the listener only keeps it from being thrown.
   pool.on('error', () => undefined);
