@@ -6,7 +6,7 @@ import { AbortError, InvalidOptionError, PoolClosedError, UnserializableError } 
 import type { CloseOptions, Outcome } from '../pool.js';
 import type { RunOptions } from '../scheduler/engine.js';
 import type { JobOf, ResultOf } from '../types.js';
-import { Collector } from './collector.js';
+import { OutcomeQueue } from '../queue/outcomes.js';
 import { withDeadline } from './connection.js';
 import { JOB_NAME } from './defaults.js';
 import type { Envelope } from './envelope.js';
@@ -43,7 +43,7 @@ export class DistributedPool<W = any, Mapped = ResultOf<W>> extends EventEmitter
   readonly #client: Redis;
   readonly #ready: Promise<void>;
   readonly #jobs = new Map<string, PendingJob>();
-  readonly #collector = new Collector<JobOf<W>, Mapped>();
+  readonly #collector = new OutcomeQueue<JobOf<W>, Mapped>();
   readonly #reconciler: Reconciler;
   /** Ids are `fp.<pool>.<n>`: unique across producers, known before the add so no event is early. */
   readonly #idPrefix = `fp.${randomBytes(6).toString('base64url')}.`;
@@ -208,8 +208,8 @@ export class DistributedPool<W = any, Mapped = ResultOf<W>> extends EventEmitter
   }
 
   /** Every pending outcome, in completion order; ends when `pending` reaches 0. */
-  async *results(): AsyncGenerator<Outcome<JobOf<W>, Mapped>, void, undefined> {
-    while (this.#collector.pending > 0) yield await this.next();
+  results(): AsyncGenerator<Outcome<JobOf<W>, Mapped>, void, undefined> {
+    return this.#collector.drain();
   }
 
   /** Jobs sent and not settled yet. */

@@ -1,8 +1,15 @@
 import { NoPendingJobsError } from '../errors.js';
-import type { Outcome } from '../pool.js';
 
-/** `add()`-ed jobs' outcomes for `next()`, `nextNow()` and `results()`, as the local Pool has them. */
-export class Collector<Job, Value> {
+/** A collected job outcome, shaped like `Promise.allSettled`'s entries, plus the job itself. */
+export type Outcome<Job, Value> =
+  | { status: 'fulfilled'; value: Value; job: Job }
+  | { status: 'rejected'; reason: unknown; job: Job };
+
+/**
+ * The seed's result queue in Node's idiom: `add()`-ed jobs' outcomes, collected in completion
+ * order by `next()` (waits), `nextNow()` (never waits); shared by the local and distributed pools.
+ */
+export class OutcomeQueue<Job, Value> {
   readonly #outcomes: Array<Outcome<Job, Value>> = [];
   readonly #waiters: Array<(outcome: Outcome<Job, Value>) => void> = [];
   #pending = 0;
@@ -11,6 +18,7 @@ export class Collector<Job, Value> {
     return this.#pending;
   }
 
+  /** Counts the job as pending until its outcome is collected. */
   track(job: Job, result: Promise<Value>): void {
     this.#pending++;
     result.then(
@@ -29,6 +37,7 @@ export class Collector<Job, Value> {
     }
   }
 
+  /** The next outcome; rejects with ERR_NO_PENDING_JOBS when none is pending (or all are awaited already). */
   next(): Promise<Outcome<Job, Value>> {
     const ready = this.#outcomes.shift();
     if (ready) {
@@ -39,9 +48,15 @@ export class Collector<Job, Value> {
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
+  /** The next outcome, or `undefined` at once when none is ready. */
   nextNow(): Outcome<Job, Value> | undefined {
     const ready = this.#outcomes.shift();
     if (ready) this.#pending--;
     return ready;
+  }
+
+  /** Every pending outcome; ends when nothing is pending. */
+  async *drain(): AsyncGenerator<Outcome<Job, Value>, void, undefined> {
+    while (this.#pending > 0) yield await this.next();
   }
 }
