@@ -19,7 +19,7 @@ import { WorkerProcess, type ExitReason } from '../supervisor/worker-process.js'
 import { Fifo } from '../queue/fifo.js';
 import { CallbackService } from './callbacks.js';
 import { settle, type Job } from './job.js';
-import { takeUnstarted, type WorkerSlot } from './slot.js';
+import { takeAnswered, takeUnstarted, type WorkerSlot } from './slot.js';
 
 const CHILD_ENTRY = fileURLToPath(new URL('../child/main.js', import.meta.url));
 
@@ -338,6 +338,9 @@ export class PoolEngine {
       case Kind.RSS:
         if (this.#options.maxMemoryPerWorker > 0 && id > this.#options.maxMemoryPerWorker * 1024 && !slot.recycle) {
           slot.recycle = 'memory';
+          // The RSS frame follows the job's answer, so the worker is often idle by now: nothing
+          // else would retire it, and it would linger, skipped by dispatch, until close.
+          if (slot.inflight.length === 0) this.#afterJob(slot);
           this.#ensureWorkers();
         }
         return;
@@ -348,6 +351,7 @@ export class PoolEngine {
 
   #onReady(slot: WorkerSlot): void {
     if (slot.state !== 'starting') return;
+    clearStartTimer(slot);
     slot.state = 'ready';
     this.#startFailures = 0;
     this.#pump();
@@ -368,12 +372,9 @@ export class PoolEngine {
   }
 
   #onAnswer(slot: WorkerSlot, id: number, ok: boolean, payload: Buffer): void {
-    const index = slot.inflight.findIndex((job) => job.id === id);
-    if (index === -1) return;
-    const job = slot.inflight[index] as Job;
-    slot.inflight.splice(index, 1);
-    job.worker = undefined;
-    job.releasing = false;
+    const taken = takeAnswered(slot, id);
+    if (!taken) return;
+    const { job, index } = taken;
     if (index === 0 && job.startedAt !== 0) {
       const sample = performance.now() - job.startedAt;
       this.#serviceMs = Number.isNaN(this.#serviceMs) ? sample : this.#serviceMs * 0.9 + sample * 0.1;
@@ -392,12 +393,8 @@ export class PoolEngine {
   }
 
   #onReleased(slot: WorkerSlot, id: number): void {
-    const index = slot.inflight.findIndex((job) => job.id === id);
-    if (index === -1) return;
-    const job = slot.inflight[index] as Job;
-    slot.inflight.splice(index, 1);
-    job.worker = undefined;
-    job.releasing = false;
+    const job = takeAnswered(slot, id)?.job;
+    if (!job) return;
     if (!job.settled) this.#queue.unshift(job);
     this.#pump();
     this.#afterJob(slot);
@@ -493,6 +490,7 @@ export class PoolEngine {
       recycle: undefined,
       idleTimer: undefined,
       startFailureCounted: false,
+      startTimer: undefined,
     } as unknown as WorkerSlot;
     slot.proc = new WorkerProcess(
       {
@@ -510,6 +508,19 @@ export class PoolEngine {
     );
     this.#slots.add(slot);
     this.#stats.spawned++;
+    const startTimeout = this.#options.startTimeout;
+    if (startTimeout > 0) {
+      // Without it a module load or init() that never ends (a sync loop, a lost promise) would
+      // hold its jobs forever: the job timeout only starts once a job reaches a ready worker.
+      slot.startTimer = setTimeout(() => {
+        slot.startTimer = undefined;
+        if (slot.state !== 'starting') return;
+        this.#startFailed(slot, new WorkerInitError(`The worker module ${this.#options.workerUrl} was not ready within ${startTimeout} ms ("startTimeout"): its module load or init() hangs.`));
+        slot.proc.kill('init-failure');
+      }, startTimeout);
+      // Never the reason the parent stays alive: the child's own handles decide that.
+      slot.startTimer.unref();
+    }
     setRef(slot.proc, this.#active);
     slot.proc.sendValue(Kind.INIT, 0, {
       workerId: id,
@@ -570,6 +581,7 @@ export class PoolEngine {
 
   #onExit(slot: WorkerSlot, exitCode: number | null, signal: NodeJS.Signals | null, error: Error | undefined): void {
     const wasStarting = slot.state === 'starting';
+    clearStartTimer(slot);
     slot.state = 'exited';
     this.#slots.delete(slot);
     if (slot.idleTimer) clearTimeout(slot.idleTimer);
@@ -577,8 +589,12 @@ export class PoolEngine {
     const reason: ExitReason = slot.proc.reason ?? (wasStarting ? 'init-failure' : 'crash');
     if (reason === 'crash') this.#stats.crashed++;
     this.#callbacks.forget(slot.proc);
-    if (wasStarting && !this.#forced && slot.proc.reason === undefined) {
-      const how = error ? `could not be spawned (${error.message})` : signal ? `was killed by ${signal}` : `exited with code ${exitCode}`;
+    // A child killed for writing garbage before READY failed its start too: not counting it let a
+    // module that always does so be respawned forever, with no back-off and no ERR_WORKER_INIT.
+    if (wasStarting && !this.#forced && (slot.proc.reason === undefined || slot.proc.reason === 'protocol')) {
+      const how = slot.proc.reason === 'protocol'
+        ? 'wrote bytes that are not forkpool frames to its channel (fd 3)'
+        : error ? `could not be spawned (${error.message})` : signal ? `was killed by ${signal}` : `exited with code ${exitCode}`;
       const stderr = slot.proc.stderrTail;
       this.#startFailed(slot, new WorkerInitError(`The worker process ${how} before it was ready.${stderr ? `\nLast stderr lines:\n${stderr}` : ''}`, error));
     }
@@ -684,6 +700,11 @@ export class PoolEngine {
   pids(): number[] {
     return [...this.#slots].map((slot) => slot.proc.pid).filter((pid): pid is number => pid !== undefined);
   }
+}
+
+function clearStartTimer(slot: WorkerSlot): void {
+  if (slot.startTimer) clearTimeout(slot.startTimer);
+  slot.startTimer = undefined;
 }
 
 function setRef(proc: WorkerProcess, ref: boolean): void {

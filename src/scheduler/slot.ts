@@ -20,6 +20,8 @@ export interface WorkerSlot {
   idleTimer: NodeJS.Timeout | undefined;
   /** Its failed start was already counted. */
   startFailureCounted: boolean;
+  /** Kills it when it is not ready within `startTimeout` (a module load or init() that hangs). */
+  startTimer: NodeJS.Timeout | undefined;
 }
 
 /** Jobs the child has not started yet and that have not settled: safe to run elsewhere. */
@@ -30,4 +32,15 @@ export function takeUnstarted(slot: WorkerSlot): Job[] {
     job.releasing = false;
   }
   return rest;
+}
+
+/** Removes the job the child answered for (usually the head); `index` 0 means it was running. */
+export function takeAnswered(slot: WorkerSlot, id: number): { job: Job; index: number } | undefined {
+  const index = slot.inflight.findIndex((job) => job.id === id);
+  if (index === -1) return undefined;
+  const job = slot.inflight[index] as Job;
+  slot.inflight.splice(index, 1);
+  job.worker = undefined;
+  job.releasing = false;
+  return { job, index };
 }
