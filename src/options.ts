@@ -49,6 +49,11 @@ export interface PoolOptions<Result = unknown, Mapped = Result> {
   prefetch?: number;
   /** After SIGTERM, how long (ms) a worker has before SIGKILL. @default 1000 */
   killTimeout?: number;
+  /**
+   * A worker not ready this long (ms) after its spawn (module load plus `init`) is killed and
+   * counts as a failed start (see `maxStartFailures`). 0 = wait forever. @default 30000
+   */
+  startTimeout?: number;
   /** Recycle a worker (between jobs) after it has run this many. 0 = never. @default 0 */
   maxJobsPerWorker?: number;
   /** Recycle a worker (between jobs) whose RSS grew past this many MiB. 0 = never. @default 0 */
@@ -89,6 +94,7 @@ export interface NormalizedOptions {
   maxMessageSize: number;
   prefetch: number;
   killTimeout: number;
+  startTimeout: number;
   maxJobsPerWorker: number;
   maxMemoryPerWorker: number;
   maxQueue: number;
@@ -102,7 +108,7 @@ export const MAX_MESSAGE_SIZE = 2 ** 31 - 1;
 
 const KNOWN = new Set([
   'worker', 'workers', 'minWorkers', 'maxWorkers', 'idleTimeout', 'timeout', 'maxRetries', 'initData', 'onResult',
-  'env', 'execArgv', 'cwd', 'maxMessageSize', 'prefetch', 'killTimeout', 'maxJobsPerWorker', 'maxMemoryPerWorker',
+  'env', 'execArgv', 'cwd', 'maxMessageSize', 'prefetch', 'killTimeout', 'startTimeout', 'maxJobsPerWorker', 'maxMemoryPerWorker',
   'maxQueue', 'maxStartFailures', 'callbacks', 'callbackTimeout', 'handleSignals',
 ]);
 
@@ -138,6 +144,24 @@ export function workerModuleUrl(worker: unknown, option = 'worker'): string {
   return pathToFileURL(isAbsolute(worker) ? worker : resolve(worker)).href;
 }
 
+/** How a child is spawned: shared by the pool and the prefork manager. */
+export function normalizeSpawn(options: { env?: unknown; execArgv?: unknown; cwd?: unknown }): {
+  env: NodeJS.ProcessEnv | undefined;
+  execArgv: string[];
+  cwd: string | undefined;
+} {
+  if (options.env !== undefined && (typeof options.env !== 'object' || options.env === null)) {
+    throw new InvalidOptionError('env', `expected an object of environment variables, got ${describe(options.env)}.`);
+  }
+  if (options.execArgv !== undefined && (!Array.isArray(options.execArgv) || options.execArgv.some((a) => typeof a !== 'string'))) {
+    throw new InvalidOptionError('execArgv', 'expected an array of strings such as ["--max-old-space-size=64"].');
+  }
+  if (options.cwd !== undefined && (typeof options.cwd !== 'string' || options.cwd === '')) {
+    throw new InvalidOptionError('cwd', `expected a directory path, got ${describe(options.cwd)}.`);
+  }
+  return { env: options.env as NodeJS.ProcessEnv | undefined, execArgv: (options.execArgv as string[] | undefined) ?? [], cwd: options.cwd as string | undefined };
+}
+
 export function normalizeOptions(options: PoolOptions<any, any>): NormalizedOptions {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionError('options', 'expected an object such as { worker: "./worker.js" }.');
@@ -154,15 +178,7 @@ export function normalizeOptions(options: PoolOptions<any, any>): NormalizedOpti
   if (options.onResult !== undefined && typeof options.onResult !== 'function') {
     throw new InvalidOptionError('onResult', `expected a function, got ${describe(options.onResult)}.`);
   }
-  if (options.env !== undefined && (typeof options.env !== 'object' || options.env === null)) {
-    throw new InvalidOptionError('env', `expected an object of environment variables, got ${describe(options.env)}.`);
-  }
-  if (options.execArgv !== undefined && (!Array.isArray(options.execArgv) || options.execArgv.some((a) => typeof a !== 'string'))) {
-    throw new InvalidOptionError('execArgv', 'expected an array of strings such as ["--max-old-space-size=64"].');
-  }
-  if (options.cwd !== undefined && (typeof options.cwd !== 'string' || options.cwd === '')) {
-    throw new InvalidOptionError('cwd', `expected a directory path, got ${describe(options.cwd)}.`);
-  }
+  const spawn = normalizeSpawn(options);
   const callbacks = options.callbacks ?? {};
   if (typeof callbacks !== 'object' || callbacks === null) {
     throw new InvalidOptionError('callbacks', 'expected an object mapping names to functions.');
@@ -185,12 +201,11 @@ export function normalizeOptions(options: PoolOptions<any, any>): NormalizedOpti
     timeout: integer('timeout', options.timeout, 0, 0),
     maxRetries: integer('maxRetries', options.maxRetries, 0, 0),
     initData: options.initData,
-    env: options.env,
-    execArgv: options.execArgv ?? [],
-    cwd: options.cwd,
+    ...spawn,
     maxMessageSize,
     prefetch: integer('prefetch', options.prefetch, 1, 16),
     killTimeout: integer('killTimeout', options.killTimeout, 0, 1000),
+    startTimeout: integer('startTimeout', options.startTimeout, 0, 30_000),
     maxJobsPerWorker: integer('maxJobsPerWorker', options.maxJobsPerWorker, 0, 0),
     maxMemoryPerWorker: integer('maxMemoryPerWorker', options.maxMemoryPerWorker, 0, 0),
     maxQueue: limit('maxQueue', options.maxQueue, 0, Infinity),

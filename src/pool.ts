@@ -1,14 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { NoPendingJobsError, PoolClosedError, QueueFullError } from './errors.js';
+import { PoolClosedError, QueueFullError } from './errors.js';
 import { normalizeOptions, type ChildOverride, type NormalizedOptions, type PoolOptions } from './options.js';
 import { PoolEngine, type PoolStats, type RunOptions, type WorkerExitEvent, type WorkerSpawnEvent } from './scheduler/engine.js';
+import { OutcomeQueue, type Outcome } from './queue/outcomes.js';
 import { installSignalHandlers } from './signals.js';
 import type { JobOf, ResultOf } from './types.js';
 
-/** A collected job outcome, shaped like `Promise.allSettled`'s entries, plus the job itself. */
-export type Outcome<Job, Value> =
-  | { status: 'fulfilled'; value: Value; job: Job }
-  | { status: 'rejected'; reason: unknown; job: Job };
+export type { Outcome };
 
 export interface CloseOptions {
   /** Kill every worker now (busy ones too); unsettled jobs reject with ERR_POOL_CLOSED. */
@@ -37,10 +35,8 @@ export class Pool<W = any, Mapped = ResultOf<W>> extends EventEmitter {
   readonly #engine: PoolEngine;
   readonly #options: NormalizedOptions;
   readonly #onResult: ((value: ResultOf<W>, job: JobOf<W>) => Mapped) | undefined;
-  readonly #outcomes: Array<Outcome<JobOf<W>, Mapped>> = [];
-  readonly #waiters: Array<(outcome: Outcome<JobOf<W>, Mapped>) => void> = [];
+  readonly #outcomes = new OutcomeQueue<JobOf<W>, Mapped>();
   readonly #roomWaiters: Array<() => void> = [];
-  #pending = 0;
   #removeSignalHandlers: (() => void) | undefined;
 
   /** `child` is for the compat facades only: it replaces the standard worker entry. */
@@ -80,51 +76,27 @@ export class Pool<W = any, Mapped = ResultOf<W>> extends EventEmitter {
   add(...jobs: Array<JobOf<W>>): void {
     if (this.#engine.closing) throw new PoolClosedError();
     if (this.#engine.room() < jobs.length) throw new QueueFullError(this.#options.maxQueue);
-    for (const job of jobs) {
-      this.#pending++;
-      this.run(job).then(
-        (value) => this.#collect({ status: 'fulfilled', value, job }),
-        (reason: unknown) => this.#collect({ status: 'rejected', reason, job }),
-      );
-    }
+    for (const job of jobs) this.#outcomes.track(job, this.run(job));
   }
 
   /** Jobs added and not yet collected (finished or not). */
   get pending(): number {
-    return this.#pending;
-  }
-
-  #collect(outcome: Outcome<JobOf<W>, Mapped>): void {
-    const waiter = this.#waiters.shift();
-    if (waiter) {
-      this.#pending--;
-      waiter(outcome);
-    } else {
-      this.#outcomes.push(outcome);
-    }
+    return this.#outcomes.pending;
   }
 
   /** The next finished job, in completion order. Rejects with ERR_NO_PENDING_JOBS when none is pending. */
   next(): Promise<Outcome<JobOf<W>, Mapped>> {
-    const ready = this.#outcomes.shift();
-    if (ready) {
-      this.#pending--;
-      return Promise.resolve(ready);
-    }
-    if (this.#pending - this.#waiters.length <= 0) return Promise.reject(new NoPendingJobsError());
-    return new Promise((resolve) => this.#waiters.push(resolve));
+    return this.#outcomes.next();
   }
 
   /** The next finished job, or `undefined` at once when none is ready. */
   nextNow(): Outcome<JobOf<W>, Mapped> | undefined {
-    const ready = this.#outcomes.shift();
-    if (ready) this.#pending--;
-    return ready;
+    return this.#outcomes.nextNow();
   }
 
   /** Every pending outcome, in completion order; ends when `pending` reaches 0. */
-  async *results(): AsyncGenerator<Outcome<JobOf<W>, Mapped>, void, undefined> {
-    while (this.#pending > 0) yield await this.next();
+  results(): AsyncGenerator<Outcome<JobOf<W>, Mapped>, void, undefined> {
+    return this.#outcomes.drain();
   }
 
   /** Resolves when the queue has room for another job (see `maxQueue`). */

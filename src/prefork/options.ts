@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { InvalidOptionError } from '../errors.js';
-import { describe, integer, workerModuleUrl, type CallbackHandler } from '../options.js';
+import { describe, integer, normalizeSpawn, workerModuleUrl, type CallbackHandler } from '../options.js';
 import { toSignal, UNTRAPPABLE } from './signals.js';
 import type { ChildReapEvent, EngineConfig } from './types.js';
 
@@ -96,18 +96,6 @@ export function normalizeTrapSignals(value: unknown, fallback: Record<string, st
   return map;
 }
 
-export function normalizeSpawn(options: { env?: unknown; execArgv?: unknown; cwd?: unknown }): Pick<EngineConfig, 'env' | 'execArgv' | 'cwd'> {
-  if (options.env !== undefined && (typeof options.env !== 'object' || options.env === null)) {
-    throw new InvalidOptionError('env', `expected an object of environment variables, got ${describe(options.env)}.`);
-  }
-  if (options.execArgv !== undefined && (!Array.isArray(options.execArgv) || options.execArgv.some((a) => typeof a !== 'string'))) {
-    throw new InvalidOptionError('execArgv', 'expected an array of strings such as ["--max-old-space-size=64"].');
-  }
-  if (options.cwd !== undefined && (typeof options.cwd !== 'string' || options.cwd === '')) {
-    throw new InvalidOptionError('cwd', `expected a directory path, got ${describe(options.cwd)}.`);
-  }
-  return { env: options.env as NodeJS.ProcessEnv | undefined, execArgv: (options.execArgv as string[] | undefined) ?? [], cwd: options.cwd as string | undefined };
-}
 
 export function normalizePreforkOptions(options: PreforkOptions): EngineConfig {
   if (typeof options !== 'object' || options === null) {
