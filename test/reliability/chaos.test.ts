@@ -1,0 +1,29 @@
+// CI-sized chaos: thousands of jobs while random workers are SIGKILLed (the long one: npm run soak).
+import { describe, expect, it } from 'vitest';
+import { Pool } from '../../dist/index.js';
+// @ts-expect-error plain JS module shared with the soak script, no declarations
+import { chaos } from './chaos.js';
+
+const JOBS = 2000;
+/** A job is a 1 ms busy loop: long enough that kills land mid-job, short enough for CI. */
+const RUN = { Pool, jobs: JOBS, workers: 4, killEveryMs: 25, jobMs: 1 };
+/** Bounded even on a loaded 2-core machine; a hang fails here instead of blocking CI. */
+const WATCHDOG_MS = 60_000;
+
+describe('chaos', () => {
+  it('with retries, every job is fulfilled exactly once while workers are killed', async () => {
+    const figures = await chaos({ ...RUN, maxRetries: 20 });
+    console.log('chaos with retries', figures);
+    expect(figures.kills).toBeGreaterThan(0);
+    expect(figures).toMatchObject({ fulfilled: JOBS, crashed: 0, wrong: 0, unexpected: [], lost: 0, duplicates: 0, childrenLeft: 0 });
+  }, WATCHDOG_MS);
+
+  it('without retries, every job settles exactly once: its value or ERR_WORKER_CRASHED', async () => {
+    const figures = await chaos({ ...RUN, maxRetries: 0 });
+    console.log('chaos without retries', figures);
+    expect(figures.kills).toBeGreaterThan(0);
+    expect(figures.crashed).toBeGreaterThan(0);
+    expect(figures.fulfilled + figures.crashed).toBe(JOBS);
+    expect(figures).toMatchObject({ wrong: 0, unexpected: [], lost: 0, duplicates: 0, childrenLeft: 0 });
+  }, WATCHDOG_MS);
+});
