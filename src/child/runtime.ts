@@ -1,5 +1,5 @@
 import { Socket } from 'node:net';
-import { decodeValue, encodeValue } from '../channel/codec.js';
+import { decodeValue, encodeValue, jsonText, TAG_JSON } from '../channel/codec.js';
 import { fromErrorRecord, toErrorRecord, type ErrorRecord } from '../channel/error-wire.js';
 import { FrameReader, FrameWriter } from '../channel/frames.js';
 import { CHANNEL_FD, Kind, type KindCode } from '../channel/messages.js';
@@ -25,8 +25,12 @@ export class WorkerRuntime {
   readonly #writer: FrameWriter;
   readonly #handlers: Promise<WorkerHandlers>;
   readonly #queue: QueuedJob[] = [];
-  #running: { id: number; controller: AbortController } | undefined;
+  /** The running job's id (0 when none) and how to abort its ctx.signal. */
+  #runningId = 0;
+  #abortRunning: ((reason: unknown) => void) | undefined;
   #draining = false;
+  /** The worker's work function, once loaded and initialised. */
+  #work: WorkerHandlers['work'] | undefined;
   #ready = false;
   #shuttingDown = false;
   #workerId = 0;
@@ -53,7 +57,24 @@ export class WorkerRuntime {
     // The parent closed the channel or died: nobody can receive results any more.
     socket.on('end', () => process.exit(0));
     socket.on('error', () => process.exit(0));
+    process.on('SIGTERM', this.#onTerminate);
   }
+
+  /**
+   * The parent sends ABORT, then SIGTERM. On a busy machine both can be pending at once, and the
+   * default SIGTERM would kill the process before the ABORT is read. So the signal is acted on
+   * one tick later, once pending input (the ABORT) has been handled and ctx.signal aborted; then
+   * the process dies by SIGTERM as it would have. A module with its own SIGTERM listener keeps
+   * control of its exit (SIGKILL follows after killTimeout).
+   */
+  readonly #onTerminate = (): void => {
+    setImmediate(() => {
+      this.#abortRunning?.(new Error('The worker is being stopped (SIGTERM).'));
+      if (process.listenerCount('SIGTERM') > 1) return;
+      process.off('SIGTERM', this.#onTerminate);
+      process.kill(process.pid, 'SIGTERM');
+    });
+  };
 
   #send(kind: KindCode, id: number, value: unknown): void {
     this.#writer.send(kind, id, encodeValue(value));
@@ -73,7 +94,7 @@ export class WorkerRuntime {
         if (this.#ready) this.#drain();
         return;
       case Kind.ABORT:
-        if (this.#running?.id === id) this.#running.controller.abort(fromErrorRecord(decodeValue(payload) as ErrorRecord));
+        if (this.#runningId === id && this.#abortRunning) this.#abortRunning(fromErrorRecord(decodeValue(payload) as ErrorRecord));
         else this.#release(id, false);
         return;
       case Kind.RELEASE:
@@ -115,6 +136,7 @@ export class WorkerRuntime {
         throw new TypeError('The worker module has no default export function: write `export default function work(job, ctx) { ... }`.');
       }
       if (handlers.init) await handlers.init(message.initData);
+      this.#work = handlers.work;
       this.#ready = true;
       this.#send(Kind.READY, 0, process.pid);
       this.#drain();
@@ -143,47 +165,79 @@ export class WorkerRuntime {
   #drain(): void {
     if (this.#draining) return;
     this.#draining = true;
-    void this.#drainLoop().finally(() => {
-      this.#draining = false;
-      this.#writer.flush();
-      this.#exitIfIdle();
-    });
+    this.#runQueued();
   }
 
-  async #drainLoop(): Promise<void> {
-    const handlers = await this.#handlers;
+  /**
+   * Runs queued jobs synchronously until one returns a promise; that one's settlement resumes the
+   * loop. Synchronous jobs thus cost no promise and no microtask hop each.
+   */
+  #runQueued(): void {
+    const work = this.#work as WorkerHandlers['work'];
     let sinceFlush = 0;
     for (let job = this.#queue.shift(); job; job = this.#queue.shift()) {
-      const controller = new AbortController();
-      this.#running = { id: job.id, controller };
       const jobId = job.id;
+      // Most jobs never look at ctx.signal: its AbortController is made on first use (or abort).
+      let controller: AbortController | undefined;
+      this.#runningId = jobId;
+      this.#abortRunning = (reason) => (controller ??= new AbortController()).abort(reason);
       const ctx: WorkContext = {
-        signal: controller.signal,
+        get signal() {
+          return (controller ??= new AbortController()).signal;
+        },
         jobId,
         workerId: this.#workerId,
         callback: <T>(name: string, payload?: unknown) => this.callback(name, payload, jobId) as Promise<T>,
       };
+      let value: unknown;
       try {
-        const input = decodeValue(job.payload);
-        let value = handlers.work(input, ctx);
-        if (isThenable(value)) {
-          this.#writer.flush();
-          value = await value;
-        }
-        this.#sendResult(jobId, value);
+        value = work(decodeValue(job.payload), ctx);
       } catch (error) {
         this.#sendError(Kind.JOB_ERROR, jobId, error);
+        this.#jobDone();
+        continue;
       }
-      this.#running = undefined;
-      if (this.#reportRss) this.#writer.send(Kind.RSS, Math.min(Math.round(process.memoryUsage.rss() / 1024), 0xffffffff), encodeValue(undefined));
+      if (isThenable(value)) {
+        this.#writer.flush();
+        Promise.resolve(value).then(
+          (result) => {
+            this.#sendResult(jobId, result);
+            this.#jobDone();
+            this.#runQueued();
+          },
+          (error: unknown) => {
+            this.#sendError(Kind.JOB_ERROR, jobId, error);
+            this.#jobDone();
+            this.#runQueued();
+          },
+        );
+        return;
+      }
+      this.#sendResult(jobId, value);
+      this.#jobDone();
       if (++sinceFlush >= FLUSH_EVERY) {
         sinceFlush = 0;
         this.#writer.flush();
       }
     }
+    this.#draining = false;
+    this.#writer.flush();
+    this.#exitIfIdle();
+  }
+
+  #jobDone(): void {
+    this.#runningId = 0;
+    this.#abortRunning = undefined;
+    if (this.#reportRss) this.#writer.send(Kind.RSS, Math.min(Math.round(process.memoryUsage.rss() / 1024), 0xffffffff), encodeValue(undefined));
   }
 
   #sendResult(id: number, value: unknown): void {
+    const text = jsonText(value);
+    // UTF-8 is at most 3 bytes per UTF-16 unit: only a long text needs its size measured.
+    if (text !== undefined && (text.length * 3 < this.#maxMessageSize || 1 + Buffer.byteLength(text) <= this.#maxMessageSize)) {
+      this.#writer.sendText(Kind.RESULT, id, TAG_JSON, text);
+      return;
+    }
     let bytes: Buffer;
     try {
       bytes = encodeValue(value);
