@@ -5,19 +5,28 @@ import { deserialize, serialize } from 'node:v8';
  *
  * Most jobs are small plain JSON trees, and JSON.stringify/parse is roughly twice as fast as
  * v8.serialize for them, so such values take a JSON fast path. Anything JSON would not
- * reproduce exactly (undefined, -0, NaN, Map, Date, BigInt, typed arrays, cycles, holes, class
- * instances, ...) falls back to v8.serialize, which is structured clone itself.
- * One leading tag byte says which codec produced the bytes.
+ * reproduce exactly (undefined, -0, NaN, Map, Date, BigInt, typed arrays, cycles, shared
+ * references, holes, extra array properties, class instances, ...) falls back to v8.serialize,
+ * which is structured clone itself. One leading tag byte says which codec produced the bytes.
+ *
+ * One deliberate difference from `structuredClone`: a Buffer comes back as a Buffer (Node's
+ * serializer tags it), where `structuredClone` would give a plain Uint8Array.
  */
 
-const TAG_UNDEFINED = 0;
-const TAG_JSON = 1;
-const TAG_V8 = 2;
+export const TAG_UNDEFINED = 0;
+export const TAG_JSON = 1;
+export const TAG_V8 = 2;
+/** A top-level Buffer or Uint8Array: its bytes as they are, after a subtype byte. */
+export const TAG_BYTES = 3;
+const BYTES_BUFFER = 0;
+const BYTES_UINT8ARRAY = 1;
 
-/** Past this many nodes the walk stops and v8 takes over: it is fast on big trees and handles cycles. */
+/** Past this many nodes the walk stops and v8 takes over: it is fast on big trees. */
 const JSON_WALK_BUDGET = 2048;
 
 let budget = 0;
+/** Objects met in the current walk: a second meeting (a cycle or a shared reference) needs v8. */
+const seen = new Set<object>();
 
 function jsonSafe(value: unknown): boolean {
   if (--budget < 0) return false;
@@ -29,12 +38,16 @@ function jsonSafe(value: unknown): boolean {
       return Number.isFinite(value) && !Object.is(value, -0);
     case 'object': {
       if (value === null) return true;
+      if (seen.has(value)) return false;
+      seen.add(value);
       if (Array.isArray(value)) {
         if (Object.getPrototypeOf(value) !== Array.prototype) return false;
-        for (let i = 0; i < value.length; i++) {
+        const length = value.length;
+        for (let i = 0; i < length; i++) {
           if (!(i in value) || !jsonSafe(value[i])) return false;
         }
-        return true;
+        // Named properties on an array survive structuredClone but not JSON.
+        return Object.keys(value).length === length;
       }
       const proto: unknown = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) return false;
@@ -51,20 +64,46 @@ function jsonSafe(value: unknown): boolean {
 /** True when JSON.stringify/parse reproduces the value exactly as structuredClone would. */
 export function isJsonSafe(value: unknown): boolean {
   budget = JSON_WALK_BUDGET;
-  return jsonSafe(value);
+  try {
+    return jsonSafe(value);
+  } finally {
+    seen.clear();
+  }
+}
+
+/**
+ * The JSON text of a value the fast path can carry, or `undefined` when it needs v8.
+ * Writers that frame the text themselves use it to skip an intermediate buffer.
+ */
+export function jsonText(value: unknown): string | undefined {
+  if (value === undefined || (typeof value === 'object' && value !== null && !isJsonSafe(value))) return undefined;
+  if (typeof value === 'number' && !(Number.isFinite(value) && !Object.is(value, -0))) return undefined;
+  if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') return undefined;
+  return JSON.stringify(value);
 }
 
 const UNDEFINED_BYTES = Buffer.from([TAG_UNDEFINED]);
 
-/** Encodes a value; throws (a DataCloneError) when it cannot be cloned. */
+/** Encodes a value; throws (Node's "could not be cloned" error) when it cannot be cloned. */
 export function encodeValue(value: unknown): Buffer {
   if (value === undefined) return UNDEFINED_BYTES;
-  if (isJsonSafe(value)) {
-    const text = JSON.stringify(value);
+  const text = jsonText(value);
+  if (text !== undefined) {
     const bytes = Buffer.allocUnsafe(1 + Buffer.byteLength(text));
     bytes[0] = TAG_JSON;
     bytes.write(text, 1, 'utf8');
     return bytes;
+  }
+  if (value instanceof Uint8Array) {
+    // Big binary payloads skip the serializer, which would copy them twice.
+    const subtype = Buffer.isBuffer(value) ? BYTES_BUFFER : value.constructor === Uint8Array ? BYTES_UINT8ARRAY : -1;
+    if (subtype !== -1) {
+      const bytes = Buffer.allocUnsafe(2 + value.byteLength);
+      bytes[0] = TAG_BYTES;
+      bytes[1] = subtype;
+      bytes.set(value, 2);
+      return bytes;
+    }
   }
   const body = serialize(value);
   const bytes = Buffer.allocUnsafe(1 + body.length);
@@ -76,8 +115,13 @@ export function encodeValue(value: unknown): Buffer {
 /** Decodes bytes made by `encodeValue`; `bytes` may be a view into a larger frame buffer. */
 export function decodeValue(bytes: Buffer): unknown {
   const tag = bytes[0];
-  if (tag === TAG_UNDEFINED) return undefined;
   if (tag === TAG_JSON) return JSON.parse(bytes.toString('utf8', 1));
+  if (tag === TAG_UNDEFINED) return undefined;
   if (tag === TAG_V8) return deserialize(bytes.subarray(1));
+  if (tag === TAG_BYTES) {
+    // A view into the frame, as Node's deserializer gives for typed arrays: no copy.
+    const view = bytes.subarray(2);
+    return bytes[1] === BYTES_BUFFER ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  }
   throw new Error(`unknown value tag ${String(tag)}`);
 }

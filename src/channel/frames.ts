@@ -70,13 +70,22 @@ export function frameHeader(kind: KindCode, id: number, payloadLength: number): 
   return header;
 }
 
+/** Payloads up to this size are copied into the batch; bigger ones are written as they are. */
+const COPY_LIMIT = 4096;
+const BATCH_SIZE = 64 * 1024;
+
 /**
  * Writes frames to a socket, gathering every frame queued in one tick into a single write:
- * many small jobs cost one syscall, not one each.
+ * many small jobs cost one syscall, not one each. Small frames are built in place in one batch
+ * buffer, which is reused when the socket took the previous write synchronously (the usual case
+ * on a socketpair), so small messages allocate nothing per frame.
  */
 export class FrameWriter {
   readonly #socket: Socket;
+  /** Buffers already closed for this flush (a finished batch segment, big payloads). */
   #pending: Buffer[] = [];
+  #batch: Buffer = Buffer.allocUnsafe(0);
+  #used = 0;
   #scheduled = false;
   #closed = false;
 
@@ -84,49 +93,105 @@ export class FrameWriter {
     this.#socket = socket;
   }
 
-  send(kind: KindCode, id: number, payload: Buffer): void {
-    if (this.#closed) return;
-    // Small payloads are copied next to their header so the batch stays a few large buffers.
-    if (payload.length <= 4096) {
-      const frame = Buffer.allocUnsafe(HEADER_SIZE + payload.length);
-      frame.writeUInt32LE(HEADER_SIZE - 4 + payload.length, 0);
-      frame[4] = kind;
-      frame.writeUInt32LE(id, 5);
-      payload.copy(frame, HEADER_SIZE);
-      this.#pending.push(frame);
-    } else {
-      this.#pending.push(frameHeader(kind, id, payload.length), payload);
-    }
+  #room(bytes: number): void {
+    if (this.#batch.length - this.#used >= bytes) return;
+    if (this.#used > 0) this.#pending.push(this.#batch.subarray(0, this.#used));
+    this.#batch = Buffer.allocUnsafe(Math.max(BATCH_SIZE, bytes));
+    this.#used = 0;
+  }
+
+  #schedule(): void {
     if (!this.#scheduled) {
       this.#scheduled = true;
       queueMicrotask(this.flush);
     }
   }
 
+  #header(kind: KindCode, id: number, payloadLength: number): void {
+    const batch = this.#batch;
+    const at = this.#used;
+    batch.writeUInt32LE(HEADER_SIZE - 4 + payloadLength, at);
+    batch[at + 4] = kind;
+    batch.writeUInt32LE(id, at + 5);
+  }
+
+  send(kind: KindCode, id: number, payload: Buffer): void {
+    if (this.#closed) return;
+    if (payload.length <= COPY_LIMIT) {
+      this.#room(HEADER_SIZE + payload.length);
+      this.#header(kind, id, payload.length);
+      payload.copy(this.#batch, this.#used + HEADER_SIZE);
+      this.#used += HEADER_SIZE + payload.length;
+    } else {
+      // Big payloads are not copied: the batch so far, then the header, then the payload.
+      this.#room(HEADER_SIZE);
+      this.#header(kind, id, payload.length);
+      this.#used += HEADER_SIZE;
+      this.#pending.push(this.#batch.subarray(0, this.#used), payload);
+      this.#batch = this.#batch.subarray(this.#used);
+      this.#used = 0;
+    }
+    this.#schedule();
+  }
+
+  /**
+   * Sends a payload made of one tag byte and a string's UTF-8, written straight into the
+   * batch: the codec's JSON text needs no buffer of its own.
+   */
+  sendText(kind: KindCode, id: number, tag: number, text: string): void {
+    if (this.#closed) return;
+    if (text.length > COPY_LIMIT) {
+      const payload = Buffer.allocUnsafe(1 + Buffer.byteLength(text));
+      payload[0] = tag;
+      payload.write(text, 1, 'utf8');
+      this.send(kind, id, payload);
+      return;
+    }
+    // UTF-8 needs at most 3 bytes per UTF-16 unit.
+    this.#room(HEADER_SIZE + 1 + text.length * 3);
+    const at = this.#used;
+    const written = this.#batch.write(text, at + HEADER_SIZE + 1, 'utf8');
+    this.#header(kind, id, 1 + written);
+    this.#batch[at + HEADER_SIZE] = tag;
+    this.#used = at + HEADER_SIZE + 1 + written;
+    this.#schedule();
+  }
+
   /** Writes everything queued now (also called by the microtask). */
   readonly flush = (): void => {
     this.#scheduled = false;
+    if (this.#closed) return;
+    const used = this.#used;
+    if (used === 0 && this.#pending.length === 0) return;
+    const socket = this.#socket;
+    if (socket.destroyed || !socket.writable) {
+      this.#pending = [];
+      this.#used = 0;
+      return;
+    }
+    // The queued frames are taken out before writing: a write that throws loses them, as it
+    // would lose any write, rather than sending them later in a surprising order.
+    const batch = this.#batch;
+    this.#batch = batch.subarray(used);
+    this.#used = 0;
+    if (this.#pending.length === 0) {
+      socket.write(batch.subarray(0, used));
+      // Nothing left in the socket's queue: the kernel has the bytes and the whole batch is free
+      // to reuse. Otherwise the socket still holds it, and the next frames go after it.
+      if (socket.writableLength === 0) this.#batch = batch;
+      return;
+    }
     const pending = this.#pending;
-    if (pending.length === 0 || this.#closed) return;
+    if (used > 0) pending.push(batch.subarray(0, used));
     this.#pending = [];
-    if (this.#socket.destroyed || !this.#socket.writable) return;
-    if (pending.length === 1) {
-      this.#socket.write(pending[0] as Buffer);
-      return;
-    }
-    let small = 0;
-    for (const b of pending) small += b.length;
-    if (small <= 1 << 16) {
-      this.#socket.write(Buffer.concat(pending, small));
-      return;
-    }
-    this.#socket.cork();
-    for (const b of pending) this.#socket.write(b);
-    this.#socket.uncork();
+    socket.cork();
+    for (const b of pending) socket.write(b);
+    socket.uncork();
   };
 
   close(): void {
     this.#closed = true;
     this.#pending = [];
+    this.#used = 0;
   }
 }
