@@ -3,6 +3,8 @@
  * Callers narrow on `code` (a literal type per subclass), never on message text.
  */
 
+import { safeString } from './util/safe-string.js';
+
 const FORKPOOL_ERROR = Symbol.for('forkpool.error');
 
 export class ForkpoolError extends Error {
@@ -147,7 +149,7 @@ export class CallbackUnknownError extends ForkpoolError {
 export class CallbackFailedError extends ForkpoolError {
   declare readonly code: 'ERR_CALLBACK_FAILED';
   constructor(name: string, cause: unknown) {
-    const message = cause instanceof Error ? cause.message : String(cause);
+    const message = cause instanceof Error ? cause.message : safeString(cause);
     super('ERR_CALLBACK_FAILED', `The parent's callback "${name}" failed: ${message}`, { cause });
     this.name = 'CallbackFailedError';
     if (cause instanceof Error && cause.stack) this.stack = `${this.name}: ${this.message}\n    --- parent stack ---\n${cause.stack}`;

@@ -44,14 +44,18 @@ export class Pool<W = any, Mapped = ResultOf<W>> extends EventEmitter {
     super();
     this.#options = { ...normalizeOptions(options), child };
     this.#onResult = options.onResult as ((value: ResultOf<W>, job: JobOf<W>) => Mapped) | undefined;
+    // Listeners run on the next tick: a throwing listener must not unwind the engine mid-step
+    // (it surfaces as an uncaught exception, as for any EventEmitter, with the pool consistent).
+    const later = (emit: () => void) => process.nextTick(emit);
     this.#engine = new PoolEngine(this.#options, {
-      workerSpawn: (event) => this.emit('workerSpawn', event),
-      workerExit: (event) => this.emit('workerExit', event),
-      // An unhandled 'error' event would throw inside the pool: report only to listeners.
-      error: (error) => {
-        if (this.listenerCount('error') > 0) this.emit('error', error);
-      },
-      drain: () => this.#onDrain(),
+      workerSpawn: (event) => later(() => this.emit('workerSpawn', event)),
+      workerExit: (event) => later(() => this.emit('workerExit', event)),
+      // An unhandled 'error' event would throw: report only to listeners.
+      error: (error) =>
+        later(() => {
+          if (this.listenerCount('error') > 0) this.emit('error', error);
+        }),
+      drain: () => later(() => this.#onDrain()),
     });
     if (this.#options.handleSignals) {
       this.#removeSignalHandlers = installSignalHandlers(

@@ -1,3 +1,4 @@
+import { safeString } from '../util/safe-string.js';
 import { encodeValue } from './codec.js';
 
 /**
@@ -25,10 +26,19 @@ function cloneable(value: unknown): boolean {
   }
 }
 
+/** Never throws: whatever was thrown, something describing it crosses the boundary. */
 export function toErrorRecord(error: unknown, depth = 0): ErrorRecord {
+  try {
+    return describeError(error, depth);
+  } catch {
+    return { name: 'Error', message: safeString(error), props: {}, isError: true };
+  }
+}
+
+function describeError(error: unknown, depth: number): ErrorRecord {
   if (!(error instanceof Error)) {
-    const thrown = cloneable(error) ? error : String(error);
-    return { name: 'Error', message: String(error), props: {}, thrown, isError: false };
+    const thrown = cloneable(error) ? error : safeString(error);
+    return { name: 'Error', message: safeString(error), props: {}, thrown, isError: false };
   }
   const record: ErrorRecord = {
     name: error.name,
@@ -43,7 +53,7 @@ export function toErrorRecord(error: unknown, depth = 0): ErrorRecord {
     if (cloneable(value)) record.props[key] = value;
   }
   if ('cause' in error && error.cause !== undefined && depth < 8) {
-    record.cause = error.cause instanceof Error ? toErrorRecord(error.cause, depth + 1) : { value: cloneable(error.cause) ? error.cause : String(error.cause) };
+    record.cause = error.cause instanceof Error ? toErrorRecord(error.cause, depth + 1) : { value: cloneable(error.cause) ? error.cause : safeString(error.cause) };
   }
   return record;
 }

@@ -58,6 +58,8 @@ export class WorkerRuntime {
     socket.on('end', () => process.exit(0));
     socket.on('error', () => process.exit(0));
     process.on('SIGTERM', this.#onTerminate);
+    // Before the module loads: a module or init() spinning synchronously must still die with its parent.
+    startOrphanWatchdog();
   }
 
   /**
@@ -95,7 +97,8 @@ export class WorkerRuntime {
         return;
       case Kind.ABORT:
         if (this.#runningId === id && this.#abortRunning) this.#abortRunning(fromErrorRecord(decodeValue(payload) as ErrorRecord));
-        else this.#release(id, false);
+        // Not started yet (a cancelled job sent ahead): drop it and say so, as for RELEASE.
+        else this.#release(id, true);
         return;
       case Kind.RELEASE:
         this.#release(id, true);
@@ -140,8 +143,7 @@ export class WorkerRuntime {
       this.#ready = true;
       this.#send(Kind.READY, 0, process.pid);
       this.#drain();
-      // Started after READY so that it does not delay the first job.
-      setImmediate(startOrphanWatchdog);
+
     } catch (error) {
       this.#sendError(Kind.INIT_ERROR, 0, error);
     }
@@ -232,7 +234,14 @@ export class WorkerRuntime {
   }
 
   #sendResult(id: number, value: unknown): void {
-    const text = jsonText(value);
+    let text: string | undefined;
+    try {
+      // Reading the value runs its getters, which may throw: that is the result's fault, not the worker's.
+      text = jsonText(value);
+    } catch (error) {
+      this.#sendError(Kind.JOB_ERROR, id, new UnserializableError('job result', error));
+      return;
+    }
     // UTF-8 is at most 3 bytes per UTF-16 unit: only a long text needs its size measured.
     if (text !== undefined && (text.length * 3 < this.#maxMessageSize || 1 + Buffer.byteLength(text) <= this.#maxMessageSize)) {
       this.#writer.sendText(Kind.RESULT, id, TAG_JSON, text);

@@ -19,7 +19,7 @@ import { WorkerProcess, type ExitReason } from '../supervisor/worker-process.js'
 import { Fifo } from '../queue/fifo.js';
 import { CallbackService } from './callbacks.js';
 import { settle, type Job } from './job.js';
-import { takeAnswered, takeUnstarted, type WorkerSlot } from './slot.js';
+import { takeAnswered, type WorkerSlot } from './slot.js';
 
 const CHILD_ENTRY = fileURLToPath(new URL('../child/main.js', import.meta.url));
 
@@ -282,8 +282,12 @@ export class PoolEngine {
   /** The head job is the one running: its time limit starts now. */
   #armHead(slot: WorkerSlot): void {
     const head = slot.inflight[0];
-    if (!head || head.settled || head.startedAt !== 0) return;
+    if (!head || head.startedAt !== 0) return;
     head.startedAt = performance.now();
+    if (head.settled) {
+      if (slot.state === 'ready') this.#stopGhost(slot, head);
+      return;
+    }
     if (head.timeout === 0) return;
     head.timer = setTimeout(() => {
       head.timer = undefined;
@@ -293,6 +297,19 @@ export class PoolEngine {
       this.#finish(head, false, error);
       this.#retireNow(slot, 'timeout', head, error);
     }, head.timeout);
+  }
+
+  /**
+   * A cancelled job that had been sent ahead reached the front. The child may be running it
+   * (a child busy with synchronous jobs reads its RELEASE only later), and nothing would ever stop
+   * it: abort it, and stop the worker if it neither lets go of it nor answers within killTimeout.
+   */
+  #stopGhost(slot: WorkerSlot, ghost: Job): void {
+    slot.proc.send(Kind.ABORT, ghost.id, encodeValue(toErrorRecord(new AbortError())));
+    ghost.timer = setTimeout(() => {
+      ghost.timer = undefined;
+      if (slot.inflight[0] === ghost) this.#retireNow(slot, 'cancel', ghost, new AbortError());
+    }, this.#options.killTimeout);
   }
 
   /** An idle worker takes back a not-yet-started job from the busiest worker. */
@@ -353,7 +370,6 @@ export class PoolEngine {
     if (slot.state !== 'starting') return;
     clearStartTimer(slot);
     slot.state = 'ready';
-    this.#startFailures = 0;
     this.#pump();
     this.#afterJob(slot);
   }
@@ -375,6 +391,11 @@ export class PoolEngine {
     const taken = takeAnswered(slot, id);
     if (!taken) return;
     const { job, index } = taken;
+    if (!slot.served) {
+      // A worker that answers is healthy: failed starts before it no longer count in a row.
+      slot.served = true;
+      this.#startFailures = 0;
+    }
     if (index === 0 && job.startedAt !== 0) {
       const sample = performance.now() - job.startedAt;
       this.#serviceMs = Number.isNaN(this.#serviceMs) ? sample : this.#serviceMs * 0.9 + sample * 0.1;
@@ -491,6 +512,7 @@ export class PoolEngine {
       idleTimer: undefined,
       startFailureCounted: false,
       startTimer: undefined,
+      served: false,
     } as unknown as WorkerSlot;
     slot.proc = new WorkerProcess(
       {
@@ -562,20 +584,25 @@ export class PoolEngine {
     slot.state = 'retiring';
     if (slot.idleTimer) clearTimeout(slot.idleTimer);
     slot.idleTimer = undefined;
-    slot.proc.shutdown(reason);
+    slot.proc.shutdown(reason, this.#options.killTimeout);
   }
 
-  /** Stops a worker whose running job was abandoned: its waiting jobs go back to the queue. */
+  /**
+   * Stops a worker whose running job was abandoned. The jobs waiting behind it are asked back
+   * (RELEASE) and requeued when the child lets go of them, or when it is gone: never while the
+   * child might still run them, so that none runs twice.
+   */
   #retireNow(slot: WorkerSlot, reason: ExitReason, job: Job, error: Error): void {
     if (slot.state === 'exited') return;
-    const requeue = takeUnstarted(slot);
-    slot.inflight = slot.inflight.slice(0, 1);
     slot.state = 'retiring';
     if (slot.idleTimer) clearTimeout(slot.idleTimer);
     slot.idleTimer = undefined;
-    this.#queue.unshift(...requeue);
     slot.proc.terminate(reason, this.#options.killTimeout, { jobId: job.id, payload: encodeValue(toErrorRecord(error)) });
-    this.#pump();
+    for (const waiting of slot.inflight.slice(1)) {
+      if (waiting.settled || waiting.releasing) continue;
+      waiting.releasing = true;
+      slot.proc.sendValue(Kind.RELEASE, waiting.id, undefined);
+    }
     this.#ensureWorkers();
   }
 
@@ -600,7 +627,16 @@ export class PoolEngine {
     }
     const [head, ...rest] = slot.inflight;
     slot.inflight = [];
+    for (const ghost of rest) if (ghost.settled && ghost.timer) clearTimeout(ghost.timer);
+    if (head?.settled && head.timer) clearTimeout(head.timer);
     const requeue = rest.filter((job) => !job.settled);
+    // A worker that died idle before finishing any job failed its start just the same: without
+    // this, a module that always crashes right after READY would be respawned in a tight loop.
+    if (!wasStarting && !this.#forced && reason === 'crash' && !slot.served && !(head && !head.settled)) {
+      const how = signal ? `was killed by ${signal}` : `exited with code ${exitCode}`;
+      const stderr = slot.proc.stderrTail;
+      this.#startFailed(slot, new WorkerInitError(`The worker process ${how} after it was ready, before it finished any job.${stderr ? `\nLast stderr lines:\n${stderr}` : ''}`));
+    }
     if (head && !head.settled) {
       head.worker = undefined;
       head.startedAt = 0;
@@ -657,7 +693,7 @@ export class PoolEngine {
         if (slot.state === 'ready' && slot.inflight.length === 0 && this.#queue.length === 0) this.#retireGracefully(slot, 'shutdown');
         if (slot.state === 'starting' && this.#queue.length === 0) {
           slot.state = 'retiring';
-          slot.proc.shutdown('shutdown');
+          slot.proc.shutdown('shutdown', this.#options.killTimeout);
         }
       }
       this.#ensureWorkers();

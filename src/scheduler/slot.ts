@@ -22,16 +22,8 @@ export interface WorkerSlot {
   startFailureCounted: boolean;
   /** Kills it when it is not ready within `startTimeout` (a module load or init() that hangs). */
   startTimer: NodeJS.Timeout | undefined;
-}
-
-/** Jobs the child has not started yet and that have not settled: safe to run elsewhere. */
-export function takeUnstarted(slot: WorkerSlot): Job[] {
-  const rest = slot.inflight.slice(1).filter((job) => !job.settled);
-  for (const job of rest) {
-    job.worker = undefined;
-    job.releasing = false;
-  }
-  return rest;
+  /** It has answered a job: its start succeeded for good. */
+  served: boolean;
 }
 
 /** Removes the job the child answered for (usually the head); `index` 0 means it was running. */
@@ -42,5 +34,10 @@ export function takeAnswered(slot: WorkerSlot, id: number): { job: Job; index: n
   slot.inflight.splice(index, 1);
   job.worker = undefined;
   job.releasing = false;
+  // A ghost's stop timer (see the engine's stopGhost) is moot once the child answered for it.
+  if (job.settled && job.timer) {
+    clearTimeout(job.timer);
+    job.timer = undefined;
+  }
   return { job, index };
 }

@@ -36,6 +36,8 @@ export interface WorkerProcessEvents {
 
 /** How long to wait for stderr to reach its end after the process exited. */
 const STDERR_LINGER_MS = 100;
+/** How long a child told to shut down may take before it is terminated. */
+const SHUTDOWN_GRACE_MS = 1000;
 /** After a child closes its channel unasked, how long it has to exit by itself before SIGKILL. */
 const CHANNEL_CLOSED_GRACE_MS = 500;
 /** Between the abort message and SIGTERM: time for ctx.signal listeners to run. */
@@ -70,7 +72,17 @@ export class WorkerProcess {
       this.#channel = channel;
       this.#writer = new FrameWriter(channel);
       // The parent checks sizes when sending; on receipt it only guards against garbage.
-      const reader = new FrameReader((kind, id, payload) => events.frame(kind, id, payload));
+      const reader = new FrameReader((kind, id, payload) => {
+        try {
+          events.frame(kind, id, payload);
+        } catch (error) {
+          // A bug in a handler (or a throwing user listener it called) is not the child's fault:
+          // it must neither kill this worker as "garbage" nor stop the frames after it.
+          process.nextTick(() => {
+            throw error;
+          });
+        }
+      });
       // Frames written just before the child exited (a prefork child's FINAL, a last result) may be
       // read after the 'exit' event: they count until the exit is reported.
       let garbled = false;
@@ -153,9 +165,12 @@ export class WorkerProcess {
   }
 
   /** Asks the child to finish what it was sent and exit. */
-  shutdown(reason: ExitReason): void {
+  shutdown(reason: ExitReason, killTimeout: number): void {
     this.reason ??= reason;
     this.send(Kind.SHUTDOWN, 0, encodeValue(undefined));
+    // An idle child exits at once; one whose event loop is stuck (a module or init() spinning,
+    // a timer in a synchronous loop) never reads SHUTDOWN, and close() must not wait on it forever.
+    if (!this.#exited) this.#killTimers.push(setTimeout(() => this.terminate(reason, killTimeout), Math.max(killTimeout, SHUTDOWN_GRACE_MS)));
   }
 
   /** Abort the job's signal, then SIGTERM, then SIGKILL after `killTimeout` ms. */

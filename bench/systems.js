@@ -1,0 +1,185 @@
+/**
+ * One adapter per system under test: `create(name, { workers, binary })` gives
+ * `{ run(job): Promise, close(): Promise }`. Every pool runs the same job function
+ * (workers/work-core.cjs) with the same number of workers; settings are each library's
+ * defaults except the process mode and, for binary payloads, Node's advanced serialization
+ * where the library lets one choose it (its JSON default turns a Buffer into an array of numbers).
+ */
+import { fork, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const here = (file) => fileURLToPath(new URL(file, import.meta.url));
+const WORK_ESM = here('./workers/work.mjs');
+
+export const SYSTEMS = {
+  forkpool: { module: '../dist/index.js', label: 'forkpool', isolation: 'process', create: createForkpool },
+  // Not the default: what a deeper prefetch does for tiny jobs (see BENCHMARKS.md).
+  'forkpool-prefetch128': { module: '../dist/index.js', label: 'forkpool, prefetch: 128 (not default)', isolation: 'process', create: (o) => createForkpool({ ...o, prefetch: 128 }) },
+  // A second forkpool build (FORKPOOL_BASE_DIST=/path/to/dist) for before/after comparisons in one run.
+  'forkpool-base': { module: undefined, label: 'forkpool (baseline build)', isolation: 'process', create: createForkpoolBase },
+  poolifier: { module: 'poolifier', label: 'poolifier (cluster)', isolation: 'process', create: createPoolifier },
+  'worker-farm': { module: 'worker-farm', label: 'worker-farm', isolation: 'process', create: createWorkerFarm },
+  'jest-worker': { module: 'jest-worker', label: 'jest-worker (child_process)', isolation: 'process', create: createJestWorker },
+  workerpool: { module: 'workerpool', label: 'workerpool (process)', isolation: 'process', create: createWorkerpool },
+  tinypool: { module: 'tinypool', label: 'tinypool (child_process)', isolation: 'process', create: createTinypool },
+  piscina: { module: 'piscina', label: 'piscina (threads, no isolation)', isolation: 'thread', create: createPiscina },
+  'raw-pipe': { module: undefined, label: 'raw pipe (length-prefixed JSON, pipelined)', isolation: 'baseline', create: createRawPipe },
+  'raw-ipc': { module: undefined, label: 'raw child_process IPC ping-pong', isolation: 'baseline', create: createRawIpc },
+};
+
+async function createForkpool({ workers, prefetch }) {
+  const { Pool } = await import('../dist/index.js');
+  const pool = new Pool({ worker: WORK_ESM, workers, ...(prefetch ? { prefetch } : {}) });
+  return { run: (job) => pool.run(job), close: () => pool.close() };
+}
+
+async function createForkpoolBase({ workers }) {
+  const dist = process.env.FORKPOOL_BASE_DIST;
+  if (!dist) throw new Error('set FORKPOOL_BASE_DIST to the dist/ folder of the baseline build');
+  const { Pool } = await import(`${dist}/index.js`);
+  const pool = new Pool({ worker: WORK_ESM, workers });
+  return { run: (job) => pool.run(job), close: () => pool.close() };
+}
+
+async function createPoolifier({ workers, binary }) {
+  const { FixedClusterPool } = await import('poolifier');
+  const pool = new FixedClusterPool(workers, here('./workers/poolifier.cjs'), {
+    ...(binary ? { settings: { serialization: 'advanced' } } : {}),
+    errorHandler: () => undefined,
+  });
+  return { run: (job) => pool.execute(job), close: () => pool.destroy() };
+}
+
+async function createWorkerFarm({ workers, binary }) {
+  const { default: workerFarm } = await import('worker-farm');
+  const farm = workerFarm(
+    { maxConcurrentWorkers: workers, maxRetries: 0, ...(binary ? { workerOptions: { serialization: 'advanced' } } : {}) },
+    here('./workers/worker-farm.cjs'),
+  );
+  const run = (job) => new Promise((resolve, reject) => farm(job, (error, value) => (error ? reject(error) : resolve(value))));
+  const close = () => new Promise((resolve) => workerFarm.end(farm, () => resolve()));
+  return { run, close };
+}
+
+async function createJestWorker({ workers }) {
+  const { Worker } = await import('jest-worker');
+  // jest-worker's child_process mode already uses advanced serialization.
+  const pool = new Worker(here('./workers/jest-worker.cjs'), { numWorkers: workers, enableWorkerThreads: false, exposedMethods: ['work'] });
+  return { run: (job) => pool.work(job), close: () => pool.end() };
+}
+
+async function createWorkerpool({ workers, binary }) {
+  const { default: workerpool } = await import('workerpool');
+  const pool = workerpool.pool(here('./workers/workerpool.cjs'), {
+    workerType: 'process',
+    minWorkers: workers,
+    maxWorkers: workers,
+    ...(binary ? { forkOpts: { serialization: 'advanced' } } : {}),
+  });
+  return { run: (job) => pool.exec('work', [job]), close: () => pool.terminate() };
+}
+
+async function createTinypool({ workers, binary }) {
+  const { Tinypool } = await import('tinypool');
+  const pool = new Tinypool({
+    filename: WORK_ESM,
+    runtime: 'child_process',
+    minThreads: workers,
+    maxThreads: workers,
+    ...(binary ? { serialization: 'advanced' } : {}),
+  });
+  return { run: (job) => pool.run(job), close: () => pool.destroy() };
+}
+
+async function createPiscina({ workers }) {
+  const { Piscina } = await import('piscina');
+  const pool = new Piscina({ filename: WORK_ESM, minThreads: workers, maxThreads: workers });
+  return { run: (job) => pool.run(job), close: () => pool.destroy() };
+}
+
+/**
+ * The raw pipe: what a pool could reach with no scheduling, no timeouts, no clone semantics.
+ * Frames are u32 LE length | JSON `[id, job]`; every frame queued in one tick goes out in one
+ * write; jobs go round-robin to the children, as many in flight as the caller submits.
+ */
+async function createRawPipe({ workers }) {
+  const children = [];
+  const waiting = new Map();
+  let nextId = 1;
+  for (let i = 0; i < workers; i++) {
+    const child = spawn(process.execPath, [here('./workers/raw-pipe-child.cjs')], { stdio: ['ignore', 'inherit', 'inherit', 'pipe'] });
+    const socket = child.stdio[3];
+    let pending = null;
+    socket.on('data', (chunk) => {
+      let buffer = pending ? Buffer.concat([pending, chunk]) : chunk;
+      let offset = 0;
+      while (buffer.length - offset >= 4) {
+        const length = buffer.readUInt32LE(offset);
+        if (buffer.length - offset - 4 < length) break;
+        const [id, value] = JSON.parse(buffer.toString('utf8', offset + 4, offset + 4 + length));
+        offset += 4 + length;
+        const resolve = waiting.get(id);
+        waiting.delete(id);
+        resolve(value);
+      }
+      pending = offset < buffer.length ? buffer.subarray(offset) : null;
+    });
+    socket.on('error', () => undefined);
+    children.push({ child, socket, out: [], scheduled: false });
+  }
+  let next = 0;
+  const flush = (entry) => {
+    entry.scheduled = false;
+    const out = entry.out;
+    entry.out = [];
+    entry.socket.write(out.length === 1 ? out[0] : Buffer.concat(out));
+  };
+  const run = (job) =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      waiting.set(id, resolve);
+      const text = JSON.stringify([id, job]);
+      const frame = Buffer.allocUnsafe(4 + Buffer.byteLength(text));
+      frame.writeUInt32LE(frame.length - 4, 0);
+      frame.write(text, 4);
+      const entry = children[next++ % children.length];
+      entry.out.push(frame);
+      if (!entry.scheduled) {
+        entry.scheduled = true;
+        queueMicrotask(() => flush(entry));
+      }
+    });
+  const close = () => Promise.all(children.map(({ child, socket }) => new Promise((resolve) => {
+    child.once('exit', resolve);
+    socket.end();
+  })));
+  return { run, close };
+}
+
+/** Node's IPC channel (JSON serialization), one message each way per job, round-robin. */
+async function createRawIpc({ workers }) {
+  const children = [];
+  const waiting = new Map();
+  let nextId = 1;
+  for (let i = 0; i < workers; i++) {
+    const child = fork(here('./workers/raw-ipc-child.cjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.on('message', ({ id, value }) => {
+      const resolve = waiting.get(id);
+      waiting.delete(id);
+      resolve(value);
+    });
+    children.push(child);
+  }
+  let next = 0;
+  const run = (job) =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      waiting.set(id, resolve);
+      children[next++ % children.length].send({ id, job });
+    });
+  const close = () => Promise.all(children.map((child) => new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.disconnect();
+  })));
+  return { run, close };
+}
