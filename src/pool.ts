@@ -55,7 +55,10 @@ export class Pool<W = any, Mapped = ResultOf<W>> extends EventEmitter {
         later(() => {
           if (this.listenerCount('error') > 0) this.emit('error', error);
         }),
-      drain: () => later(() => this.#onDrain()),
+      // Called after every dispatch: schedule nothing unless someone waits for room.
+      drain: () => {
+        if (this.#roomWaiters.length > 0 || this.listenerCount('drain') > 0) later(() => this.#onDrain());
+      },
     });
     if (this.#options.handleSignals) {
       this.#removeSignalHandlers = installSignalHandlers(
@@ -110,7 +113,6 @@ export class Pool<W = any, Mapped = ResultOf<W>> extends EventEmitter {
   }
 
   #onDrain(): void {
-    if (this.#roomWaiters.length === 0 && this.listenerCount('drain') === 0) return;
     if (this.#engine.room() <= 0 && !this.#engine.closing) return;
     for (const resolve of this.#roomWaiters.splice(0)) resolve();
     this.emit('drain');

@@ -16,6 +16,8 @@ setInterval(() => {
 export function startOrphanWatchdog(intervalMs = 250): void {
   const parentPid = process.ppid;
   if (parentPid <= 1) return;
+  // The kernel already kills this process with its parent (setpriv --pdeathsig): no thread needed.
+  if (process.env.FORKPOOL_PARENT_DEATH_SIGNAL) return;
   const worker = new Worker(WATCHDOG_SOURCE, { eval: true, workerData: { parentPid, pid: process.pid, intervalMs }, stdout: false, stderr: false });
   // The watchdog must never keep the child alive by itself, nor crash it.
   worker.unref();

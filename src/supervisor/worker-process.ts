@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { encodeValue } from '../channel/codec.js';
 import { FrameReader, FrameWriter } from '../channel/frames.js';
 import { Kind, type KindCode } from '../channel/messages.js';
+import { guardedNode } from './parent-death.js';
 import { StderrTail } from './stderr-tail.js';
 
 export type ExitReason =
@@ -61,9 +62,10 @@ export class WorkerProcess {
 
   constructor(spec: SpawnSpec, events: WorkerProcessEvents) {
     this.#events = events;
-    this.child = spawn(process.execPath, [...spec.execArgv, ...spec.args], {
+    const node = guardedNode();
+    this.child = spawn(node.command, [...node.prefix, ...spec.execArgv, ...spec.args], {
       cwd: spec.cwd,
-      env: spec.env,
+      env: { ...(spec.env ?? process.env), ...node.env },
       stdio: ['ignore', 'inherit', 'pipe', 'pipe'],
       windowsHide: true,
     });

@@ -72,7 +72,8 @@ describe('crash-loop protection', () => {
           env: { ...process.env, FAULT_STAGE: loop.stage, FAULT_KIND: loop.kind },
         }),
       );
-      const spawnedAt: number[] = [Date.now()];
+      // Spawn events are delivered on the next tick, so the constructor's first spawn is seen too.
+      const spawnedAt: number[] = [];
       const exitedAt: number[] = [];
       const exits: WorkerExitEvent[] = [];
       const errors: Error[] = [];
