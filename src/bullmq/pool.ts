@@ -144,17 +144,23 @@ export class DistributedPool<W = any, Mapped = ResultOf<W>> extends EventEmitter
     });
   }
 
-  async #flush(batch: Array<{ name: string; data: Envelope; opts: JobsOptions }>): Promise<void> {
+  async #flush(queued: Array<{ name: string; data: Envelope; opts: JobsOptions }>): Promise<void> {
     try {
       await this.#ready;
+      // Jobs cancelled (or force-closed) before they reached Redis are not sent at all.
+      const batch = queued.filter(({ opts }) => this.#jobs.has(opts.jobId as string));
+      if (batch.length === 0) return;
       await withDeadline(this.#queue.addBulk(batch), this.#options.connectTimeout, 'add jobs');
       for (const { opts } of batch) {
-        const pending = this.#jobs.get(opts.jobId as string);
+        const id = opts.jobId as string;
+        const pending = this.#jobs.get(id);
         if (pending) pending.added = true;
+        // Settled while the add was in flight: its earlier remove() found nothing to remove.
+        else void this.#queue.remove(id).catch(() => undefined);
       }
       this.#reconciler.start();
     } catch (error) {
-      for (const { opts } of batch) this.#settle(opts.jobId as string, false, error);
+      for (const { opts } of queued) this.#settle(opts.jobId as string, false, error);
     }
   }
 

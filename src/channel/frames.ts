@@ -17,10 +17,13 @@ export class FrameReader {
   #needed = 0;
   readonly #onFrame: FrameHandler;
   readonly #maxFrame: number;
+  readonly #isKind: ((kind: number) => boolean) | undefined;
 
-  constructor(onFrame: FrameHandler, maxFrame = HARD_FRAME_LIMIT) {
+  /** `isKind` lets garbage be caught at its header, before waiting for a "frame" of its length. */
+  constructor(onFrame: FrameHandler, maxFrame = HARD_FRAME_LIMIT, isKind?: (kind: number) => boolean) {
     this.#onFrame = onFrame;
     this.#maxFrame = Math.min(maxFrame, HARD_FRAME_LIMIT);
+    this.#isKind = isKind;
   }
 
   /** Feeds bytes; throws an Error when the stream is not a valid frame stream. */
@@ -36,6 +39,9 @@ export class FrameReader {
       const length = buffer.readUInt32LE(offset);
       if (length < HEADER_SIZE - 4 || length > this.#maxFrame) {
         throw new Error(`invalid frame length ${length}`);
+      }
+      if (this.#isKind && buffer.length - offset > 4 && !this.#isKind(buffer[offset + 4] as number)) {
+        throw new Error(`invalid frame kind ${buffer[offset + 4]}`);
       }
       if (buffer.length - offset - 4 < length) {
         this.#needed = 4 + length;

@@ -38,6 +38,13 @@ export const Kind = {
 
 export type KindCode = (typeof Kind)[keyof typeof Kind];
 
+const FROM_CHILD = new Set<number>([Kind.READY, Kind.INIT_ERROR, Kind.RESULT, Kind.JOB_ERROR, Kind.RELEASED, Kind.CALLBACK, Kind.FINAL, Kind.RSS]);
+
+/** Kinds a child may send: anything else on the parent's side of the channel is garbage. */
+export function isChildKind(kind: number): boolean {
+  return FROM_CHILD.has(kind);
+}
+
 /** The channel is the child's fd 3: a socketpair end, separate from stdout and stderr. */
 export const CHANNEL_FD = 3;
 

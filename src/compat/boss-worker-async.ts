@@ -72,7 +72,8 @@ export class BossWorkerAsync {
     const childIndex = process.env[SCRIPT_CHILD_ENV];
     if (childIndex !== undefined) {
       // We are a worker re-running the boss's script: serve the instance the boss built at this index.
-      const index = constructedInChild++;
+      // Only script-mode instances are numbered, in the boss and here alike.
+      const index = scriptMode ? constructedInChild++ : -1;
       if (scriptMode && String(index) === childIndex) {
         new WorkerRuntime(loadCompatHandlers(workHandler, initHandler));
       }

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { encodeValue } from '../channel/codec.js';
 import { FrameReader, FrameWriter } from '../channel/frames.js';
-import { Kind, type KindCode } from '../channel/messages.js';
+import { isChildKind, Kind, type KindCode } from '../channel/messages.js';
+import { removeSideFilesOf, resolveSidePayload, SideFiles } from '../channel/side-channel.js';
 import { guardedNode } from './parent-death.js';
 import { StderrTail } from './stderr-tail.js';
 
@@ -54,6 +55,8 @@ export class WorkerProcess {
   readonly #channel: Socket | undefined;
   readonly #tail = new StderrTail();
   readonly #events: WorkerProcessEvents;
+  /** Big payloads sent to the child through files: those it never read are removed when it exits. */
+  readonly #side = new SideFiles(true);
   #exited = false;
   #exitReported = false;
   #killTimers: NodeJS.Timeout[] = [];
@@ -76,7 +79,9 @@ export class WorkerProcess {
       // The parent checks sizes when sending; on receipt it only guards against garbage.
       const reader = new FrameReader((kind, id, payload) => {
         try {
-          events.frame(kind, id, payload);
+          // A big payload came through a file: read (and unlink) it now, whether or not the
+          // message is used, so that no file outlives its frame.
+          events.frame(kind, id, resolveSidePayload(payload));
         } catch (error) {
           // A bug in a handler (or a throwing user listener it called) is not the child's fault:
           // it must neither kill this worker as "garbage" nor stop the frames after it.
@@ -84,7 +89,7 @@ export class WorkerProcess {
             throw error;
           });
         }
-      });
+      }, undefined, isChildKind);
       // Frames written just before the child exited (a prefork child's FINAL, a last result) may be
       // read after the 'exit' event: they count until the exit is reported.
       let garbled = false;
@@ -159,7 +164,9 @@ export class WorkerProcess {
   }
 
   send(kind: KindCode, id: number, payload: Buffer): void {
-    this.#writer?.send(kind, id, payload);
+    // After the exit nothing is sent (the writer is closed): write no file either.
+    if (!this.#writer || this.#exited) return;
+    this.#writer.send(kind, id, this.#side.wrap(payload));
   }
 
   sendValue(kind: KindCode, id: number, value: unknown): void {
@@ -217,6 +224,10 @@ export class WorkerProcess {
     this.#exited = true;
     this.#clearKillTimers();
     this.#channel?.destroy();
+    // No file may outlive the child: the big payloads it never read, and its own it wrote but
+    // whose frames were not read (it died before sending them, or they came after the exit).
+    this.#side.discard();
+    removeSideFilesOf(this.child.pid);
     this.#events.exit(code, signal, error);
   }
 }
