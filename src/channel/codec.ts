@@ -1,4 +1,5 @@
 import { deserialize, serialize } from 'node:v8';
+import { readSideFile, TAG_FILE } from './side-channel.js';
 
 /**
  * Values cross the process boundary with structured-clone semantics.
@@ -18,6 +19,8 @@ export const TAG_JSON = 1;
 export const TAG_V8 = 2;
 /** A top-level Buffer or Uint8Array: its bytes as they are, after a subtype byte. */
 export const TAG_BYTES = 3;
+/** Never made by `encodeValue`: a big payload's bytes are in a shared-memory file (see side-channel.ts). */
+export { TAG_FILE };
 const BYTES_BUFFER = 0;
 const BYTES_UINT8ARRAY = 1;
 
@@ -84,16 +87,19 @@ export function jsonText(value: unknown): string | undefined {
 
 const UNDEFINED_BYTES = Buffer.from([TAG_UNDEFINED]);
 
+/** The encoding of a value whose `jsonText` is `text`. */
+export function jsonBytes(text: string): Buffer {
+  const bytes = Buffer.allocUnsafe(1 + Buffer.byteLength(text));
+  bytes[0] = TAG_JSON;
+  bytes.write(text, 1, 'utf8');
+  return bytes;
+}
+
 /** Encodes a value; throws (Node's "could not be cloned" error) when it cannot be cloned. */
 export function encodeValue(value: unknown): Buffer {
   if (value === undefined) return UNDEFINED_BYTES;
   const text = jsonText(value);
-  if (text !== undefined) {
-    const bytes = Buffer.allocUnsafe(1 + Buffer.byteLength(text));
-    bytes[0] = TAG_JSON;
-    bytes.write(text, 1, 'utf8');
-    return bytes;
-  }
+  if (text !== undefined) return jsonBytes(text);
   if (value instanceof Uint8Array) {
     // Big binary payloads skip the serializer, which would copy them twice.
     const subtype = Buffer.isBuffer(value) ? BYTES_BUFFER : value.constructor === Uint8Array ? BYTES_UINT8ARRAY : -1;
@@ -112,6 +118,25 @@ export function encodeValue(value: unknown): Buffer {
   return bytes;
 }
 
+const BYTES_HEADERS = [Buffer.from([TAG_BYTES, BYTES_BUFFER]), Buffer.from([TAG_BYTES, BYTES_UINT8ARRAY])] as const;
+const V8_HEADER = Buffer.from([TAG_V8]);
+
+/**
+ * `encodeValue`'s bytes as a head and, for binary and v8 values, the body that `encodeValue`
+ * would copy after it: a writer that writes the two one after the other (the side channel)
+ * skips that copy. The body may be the caller's own bytes: write them before the value changes.
+ */
+export function encodeValueParts(value: unknown): [Buffer] | [Buffer, Uint8Array] {
+  if (value instanceof Uint8Array) {
+    const subtype = Buffer.isBuffer(value) ? BYTES_BUFFER : value.constructor === Uint8Array ? BYTES_UINT8ARRAY : -1;
+    if (subtype !== -1) return [BYTES_HEADERS[subtype], value];
+  }
+  if (value === undefined) return [UNDEFINED_BYTES];
+  const text = jsonText(value);
+  if (text !== undefined) return [jsonBytes(text)];
+  return [V8_HEADER, serialize(value)];
+}
+
 /** Decodes bytes made by `encodeValue`; `bytes` may be a view into a larger frame buffer. */
 export function decodeValue(bytes: Buffer): unknown {
   const tag = bytes[0];
@@ -123,5 +148,7 @@ export function decodeValue(bytes: Buffer): unknown {
     const view = bytes.subarray(2);
     return bytes[1] === BYTES_BUFFER ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
   }
+  // Receivers normally swap a reference for the file's bytes as the frame arrives; this is the fallback.
+  if (tag === TAG_FILE) return decodeValue(readSideFile(bytes));
   throw new Error(`unknown value tag ${String(tag)}`);
 }

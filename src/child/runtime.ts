@@ -1,8 +1,9 @@
 import { Socket } from 'node:net';
-import { decodeValue, encodeValue, jsonText, TAG_JSON } from '../channel/codec.js';
+import { decodeValue, encodeValue, encodeValueParts, jsonBytes, jsonText, TAG_JSON } from '../channel/codec.js';
 import { fromErrorRecord, toErrorRecord, type ErrorRecord } from '../channel/error-wire.js';
 import { FrameReader, FrameWriter } from '../channel/frames.js';
 import { CHANNEL_FD, Kind, type KindCode } from '../channel/messages.js';
+import { resolveSidePayload, SIDE_CHANNEL_MIN_BYTES, SideFiles } from '../channel/side-channel.js';
 import { MessageTooLargeError, UnserializableError } from '../errors.js';
 import { startOrphanWatchdog } from './watchdog.js';
 import type { InitMessage, WorkContext, WorkerHandlers } from './types.js';
@@ -23,6 +24,8 @@ const FLUSH_EVERY = 64;
 export class WorkerRuntime {
   readonly #socket: Socket;
   readonly #writer: FrameWriter;
+  /** Big payloads sent to the parent through files (it reads and unlinks them). */
+  readonly #side = new SideFiles();
   readonly #handlers: Promise<WorkerHandlers>;
   readonly #queue: QueuedJob[] = [];
   /** The running job's id (0 when none) and how to abort its ctx.signal. */
@@ -45,7 +48,9 @@ export class WorkerRuntime {
     this.#handlers = handlers;
     // A load failure is reported when INIT arrives; keep Node from calling it unhandled meanwhile.
     handlers.catch(() => undefined);
-    const reader = new FrameReader((kind, id, payload) => this.#onFrame(kind, id, payload));
+    // A big payload came through a file: read (and unlink) it on arrival, even for a job that is
+    // released before it runs, so that no file outlives its frame.
+    const reader = new FrameReader((kind, id, payload) => this.#onFrame(kind, id, resolveSidePayload(payload)));
     socket.on('data', (chunk: Buffer) => {
       try {
         reader.push(chunk);
@@ -55,8 +60,13 @@ export class WorkerRuntime {
       }
     });
     // The parent closed the channel or died: nobody can receive results any more.
-    socket.on('end', () => process.exit(0));
-    socket.on('error', () => process.exit(0));
+    // Result files it has not read yet never will be: remove them.
+    const orphaned = () => {
+      this.#side.discard();
+      process.exit(0);
+    };
+    socket.on('end', orphaned);
+    socket.on('error', orphaned);
     process.on('SIGTERM', this.#onTerminate);
     // Before the module loads: a module or init() spinning synchronously must still die with its parent.
     startOrphanWatchdog();
@@ -79,7 +89,7 @@ export class WorkerRuntime {
   };
 
   #send(kind: KindCode, id: number, value: unknown): void {
-    this.#writer.send(kind, id, encodeValue(value));
+    this.#writer.send(kind, id, this.#side.wrap(encodeValue(value)));
   }
 
   #sendError(kind: KindCode, id: number, error: unknown): void {
@@ -243,22 +253,26 @@ export class WorkerRuntime {
       return;
     }
     // UTF-8 is at most 3 bytes per UTF-16 unit: only a long text needs its size measured.
-    if (text !== undefined && (text.length * 3 < this.#maxMessageSize || 1 + Buffer.byteLength(text) <= this.#maxMessageSize)) {
+    // A text long enough for the side channel is made into bytes below, like any other value.
+    if (text !== undefined && text.length < SIDE_CHANNEL_MIN_BYTES && (text.length * 3 < this.#maxMessageSize || 1 + Buffer.byteLength(text) <= this.#maxMessageSize)) {
       this.#writer.sendText(Kind.RESULT, id, TAG_JSON, text);
       return;
     }
-    let bytes: Buffer;
+    let parts: [Buffer] | [Buffer, Uint8Array];
     try {
-      bytes = encodeValue(value);
+      // encodeValue's bytes (the text is not made again), with a binary or v8 body kept apart: a
+      // big one goes to the side channel's file as it is, without being copied after its tag.
+      parts = text === undefined ? encodeValueParts(value) : [jsonBytes(text)];
     } catch (error) {
       this.#sendError(Kind.JOB_ERROR, id, new UnserializableError('job result', error));
       return;
     }
-    if (bytes.length > this.#maxMessageSize) {
-      this.#sendError(Kind.JOB_ERROR, id, new MessageTooLargeError('job result', bytes.length, this.#maxMessageSize));
+    const size = parts.length === 1 ? parts[0].length : parts[0].length + parts[1].byteLength;
+    if (size > this.#maxMessageSize) {
+      this.#sendError(Kind.JOB_ERROR, id, new MessageTooLargeError('job result', size, this.#maxMessageSize));
       return;
     }
-    this.#writer.send(Kind.RESULT, id, bytes);
+    this.#writer.send(Kind.RESULT, id, this.#side.wrap(parts.length === 1 ? parts[0] : parts));
   }
 
   #exitIfIdle(): void {
