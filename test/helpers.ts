@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { afterAll, afterEach } from 'vitest';
+import { childrenOf } from './proc-utils.js';
 
 /** Absolute path of a fixture worker module. */
 export function fixture(name: string): string {
@@ -47,20 +48,7 @@ afterEach(async () => {
 
 /** Children of this test process (direct ones), from /proc: to prove none is left behind. */
 export function childPids(): number[] {
-
-  const mine = process.pid;
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === mine) out.push(Number(entry));
-    } catch {
-      // raced with an exit
-    }
-  }
-  return out;
+  return childrenOf(process.pid);
 }
 
 /** Open file descriptors of this process. */

@@ -1,7 +1,9 @@
+import { childrenOf } from '../proc-utils.js';
+
+export { childrenOf };
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -43,20 +45,6 @@ export async function startHost(url: string, queue: string, args: string[] = [])
   return host;
 }
 
-/** Pids whose parent is `pid`, from /proc. */
-export function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(entry));
-    } catch {
-      // raced with an exit
-    }
-  }
-  return out;
-}
 
 afterEach(async () => {
   const left = [...hosts];
