@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { decodeValue, encodeValue } from '../channel/codec.js';
 import { fromErrorRecord, toErrorRecord, type ErrorRecord } from '../channel/error-wire.js';
@@ -26,6 +27,9 @@ const CHILD_ENTRY = fileURLToPath(new URL('../child/main.js', import.meta.url));
 /** Back-off between failed worker starts: 100 ms, doubling, at most 2 s. */
 const START_BACKOFF_MS = 100;
 const START_BACKOFF_MAX_MS = 2000;
+/** Workers booting at once, and the pace of further starts (see ensureWorkers). */
+const SPAWN_CONCURRENCY = Math.max(2, availableParallelism());
+const STAGGER_MS = 100;
 /**
  * Jobs are sent ahead to a busy worker only when they are known to be short: a long job ahead
  * would make them wait while another worker idles (a synchronous job cannot even be asked to give
@@ -103,6 +107,8 @@ export class PoolEngine {
   #startFailures = 0;
   #spawnNotBefore = 0;
   #spawnTimer: NodeJS.Timeout | undefined;
+  #staggerTimer: NodeJS.Timeout | undefined;
+  #lastSpawnAt = 0;
   #closed: Promise<void> | undefined;
   #resolveClosed: (() => void) | undefined;
   #unsettled = 0;
@@ -372,6 +378,8 @@ export class PoolEngine {
     slot.state = 'ready';
     this.#pump();
     this.#afterJob(slot);
+    // One boot slot is free: start the next worker if the pool is still filling.
+    this.#ensureWorkers();
   }
 
   #onInitError(slot: WorkerSlot, payload: Buffer): void {
@@ -485,6 +493,19 @@ export class PoolEngine {
         : live < this.#options.minWorkers ||
           (live < this.#options.maxWorkers && this.#queue.length > free + starting);
       if (!wanted) return;
+      // Booting Node is CPU-bound: started all at once, N workers on fewer cores are all ready late.
+      // Start as many as there are cores, then one more per STAGGER_MS (or as each becomes ready),
+      // so the first workers serve sooner while a slow, I/O-bound init still fills the pool quickly.
+      if (starting >= SPAWN_CONCURRENCY) {
+        const wait = this.#lastSpawnAt + STAGGER_MS - Date.now();
+        if (wait > 0) {
+          this.#staggerTimer ??= setTimeout(() => {
+            this.#staggerTimer = undefined;
+            this.#ensureWorkers();
+          }, wait);
+          return;
+        }
+      }
       // While starts fail, one at a time and no faster than the back-off.
       if (this.#startFailures > 0) {
         if (starting > 0) return;
@@ -501,7 +522,15 @@ export class PoolEngine {
     }
   }
 
+  #clearSpawnTimers(): void {
+    if (this.#spawnTimer) clearTimeout(this.#spawnTimer);
+    if (this.#staggerTimer) clearTimeout(this.#staggerTimer);
+    this.#spawnTimer = undefined;
+    this.#staggerTimer = undefined;
+  }
+
   #spawn(): void {
+    this.#lastSpawnAt = Date.now();
     const id = this.#nextWorkerId++;
     const slot = {
       id,
@@ -569,8 +598,7 @@ export class PoolEngine {
       error.cause ?? error,
     );
     this.#broken = broken;
-    if (this.#spawnTimer) clearTimeout(this.#spawnTimer);
-    this.#spawnTimer = undefined;
+    this.#clearSpawnTimers();
     for (const job of this.#queue.drain()) this.#finish(job, false, broken);
     for (const slot of this.#slots) if (slot.state === 'starting') slot.proc.kill('init-failure');
     this.#hooks.error(broken);
@@ -678,8 +706,7 @@ export class PoolEngine {
     });
     if (force && !this.#forced) {
       this.#forced = true;
-      if (this.#spawnTimer) clearTimeout(this.#spawnTimer);
-      this.#spawnTimer = undefined;
+      this.#clearSpawnTimers();
       const closed = () => new PoolClosedError('The pool was closed with { force: true } before the job finished.');
       for (const job of this.#queue.drain()) this.#finish(job, false, closed());
       for (const slot of this.#slots) {
@@ -705,8 +732,7 @@ export class PoolEngine {
   #checkClosed(): void {
     if (!this.#closing || this.#slots.size > 0) return;
     if (this.#queue.length > 0 && !this.#forced && !this.#broken) return;
-    if (this.#spawnTimer) clearTimeout(this.#spawnTimer);
-    this.#spawnTimer = undefined;
+    this.#clearSpawnTimers();
     this.#callbacks.clear();
     this.#resolveClosed?.();
   }
