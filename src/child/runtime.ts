@@ -14,7 +14,7 @@ interface QueuedJob {
 }
 
 /** Flushing after this many synchronous results keeps the parent fed during long bursts. */
-const FLUSH_EVERY = 64;
+const FLUSH_EVERY = 256;
 
 /**
  * The loop inside every worker process: load, init, then run jobs one at a time in the order

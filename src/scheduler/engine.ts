@@ -113,6 +113,7 @@ export class PoolEngine {
   #resolveClosed: (() => void) | undefined;
   #unsettled = 0;
   #active = true;
+  #idleCheck: NodeJS.Immediate | undefined;
   /** Moving average of job service time (ms), measured from start to answer; NaN until known. */
   #serviceMs = Number.NaN;
   readonly #stats = { submitted: 0, completed: 0, failed: 0, timedOut: 0, cancelled: 0, retried: 0, crashed: 0, spawned: 0, exited: 0 };
@@ -207,10 +208,23 @@ export class PoolEngine {
     if (!settle(job, ok, value)) return;
     if (ok) this.#stats.completed++;
     else this.#stats.failed++;
-    if (--this.#unsettled === 0) this.#setActive(false);
+    if (--this.#unsettled === 0) this.#idleSoon();
   }
 
   /** Keeps the parent's event loop alive only while there is work: an idle pool never holds the process open. */
+  /**
+   * Unreference the children once the pool stays idle past this tick. A caller running one job at
+   * a time submits the next from the previous one's continuation, before setImmediate fires, so
+   * the handles are not toggled (two syscalls each) on every round trip.
+   */
+  #idleSoon(): void {
+    if (this.#idleCheck) return;
+    this.#idleCheck = setImmediate(() => {
+      this.#idleCheck = undefined;
+      if (this.#unsettled === 0) this.#setActive(false);
+    });
+  }
+
   #setActive(active: boolean): void {
     if (this.#active === active) return;
     this.#active = active;
