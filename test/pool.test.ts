@@ -26,6 +26,8 @@ describe('Pool basics', () => {
 
   it('spreads many jobs over all workers and answers each once', async () => {
     const pool = track(new Pool({ worker: fixture('multiply.mjs'), workers: 3 }));
+    // Starts are staggered; once all three serve, a burst is spread over all of them.
+    await waitFor(() => pool.stats().idle === 3, 10_000, 'three ready workers');
     const results = await Promise.all(Array.from({ length: 3000 }, (_, i) => pool.run({ a: i, b: 2 })));
     results.forEach((r, i) => expect(r.product).toBe(i * 2));
     expect(new Set(results.map((r) => r.pid)).size).toBe(3);
