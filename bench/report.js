@@ -129,6 +129,14 @@ export function renderMarkdown(report) {
     lines.push(report.extras.preforkIdleCpu.output || `(no output, exit code ${report.extras.preforkIdleCpu.exitCode})`);
     lines.push('```');
   }
+  if (report.extras?.bullmqThroughput) {
+    lines.push('');
+    lines.push('Distributed mode, tiny jobs through Redis on this machine (`bench/bullmq-throughput.js`: one producer, 2 `forkpool worker` hosts of 2 processes, against a local Pool of 4):');
+    lines.push('');
+    lines.push('```');
+    lines.push(report.extras.bullmqThroughput.output || `(no output, exit code ${report.extras.bullmqThroughput.exitCode})`);
+    lines.push('```');
+  }
   const leftovers = Object.values(summary).flatMap((s) => (typeof s === 'object' && !Array.isArray(s) ? Object.values(s) : [])).reduce((n, e) => n + (e.leftover ?? 0), 0);
   lines.push('');
   lines.push(`Child processes left behind after close (killed by the harness): ${leftovers}.`);

@@ -107,6 +107,13 @@ if (existsSync(prefork) && (!only || only.includes('prefork'))) {
   extras.preforkIdleCpu = await runScript(prefork, quick ? ['8', '1000'] : []);
 }
 
+const bullmq = here('./bullmq-throughput.js');
+const haveRedis = Boolean(process.env.REDIS_URL) || (process.env.PATH ?? '').split(':').some((dir) => existsSync(`${dir}/redis-server`));
+if (existsSync(bullmq) && haveRedis && (!only || only.includes('bullmq'))) {
+  process.stderr.write('bullmq-throughput.js\n');
+  extras.bullmqThroughput = await runScript(bullmq, ['--jobs', quick ? '2000' : '20000']);
+}
+
 const summary = summarize(runs);
 const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
 const report = { date: started.toISOString(), command, quick, reps, machine: machine(), summary, extras, runs };
