@@ -121,22 +121,15 @@ export function renderMarkdown(report) {
   goal('round trip ÷ raw IPC ping-pong (goal ≤ 1.1×)', `${rtVsIpc.toFixed(2)}×`, known(rtVsIpc) && rtVsIpc <= 1.1);
   goal('1 MiB Buffers ÷ best process peer (goal ≥ 1.8×)', `${bufVsPeer.toFixed(2)}×`, known(bufVsPeer) && bufVsPeer >= 1.8);
   goal('cold start first result ÷ fastest process peer (goal < 1×)', `${coldVsPeer.toFixed(2)}×`, known(coldVsPeer) && coldVsPeer < 1);
-  if (report.extras?.preforkIdleCpu) {
-    lines.push('');
-    lines.push('Prefork idle parent CPU (`bench/prefork-idle-cpu.js`):');
-    lines.push('');
-    lines.push('```');
-    lines.push(report.extras.preforkIdleCpu.output || `(no output, exit code ${report.extras.preforkIdleCpu.exitCode})`);
-    lines.push('```');
-  }
-  if (report.extras?.bullmqThroughput) {
-    lines.push('');
-    lines.push('Distributed mode, tiny jobs through Redis on this machine (`bench/bullmq-throughput.js`: one producer, 2 `forkpool worker` hosts of 2 processes, against a local Pool of 4):');
-    lines.push('');
-    lines.push('```');
-    lines.push(report.extras.bullmqThroughput.output || `(no output, exit code ${report.extras.bullmqThroughput.exitCode})`);
-    lines.push('```');
-  }
+  const extra = (title, entry) => {
+    if (!entry) return;
+    lines.push('', title, '', '```', entry.output || `(no output, exit code ${entry.exitCode})`, '```');
+  };
+  extra('Prefork idle parent CPU (`bench/prefork-idle-cpu.js`):', report.extras?.preforkIdleCpu);
+  extra(
+    'Distributed mode, tiny jobs through Redis on this machine (`bench/bullmq-throughput.js`: one producer, 2 `forkpool worker` hosts of 2 processes, against a local Pool of 4):',
+    report.extras?.bullmqThroughput,
+  );
   const leftovers = Object.values(summary).flatMap((s) => (typeof s === 'object' && !Array.isArray(s) ? Object.values(s) : [])).reduce((n, e) => n + (e.leftover ?? 0), 0);
   lines.push('');
   lines.push(`Child processes left behind after close (killed by the harness): ${leftovers}.`);

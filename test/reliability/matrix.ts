@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Pool, type ExitReason, type WorkerExitEvent } from '../../dist/index.js';
 import { childPids, fixture, track, waitFor } from '../helpers.js';
 
@@ -237,5 +237,19 @@ export async function runCell(stage: Stage, fault: Fault, cell: Cell): Promise<v
     await waitFor(() => fdCount() <= fdsBefore, 2000, `fds back to ${fdsBefore} (now ${fdCount()})`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Declares the matrix rows of `stages` as tests (used by the two halves, which run in parallel). */
+export function describeMatrix(stages: Stage[]): void {
+  for (const stage of stages) {
+    describe(`fault matrix: ${stage}`, () => {
+      for (const fault of FAULTS) {
+        const cell = MATRIX[stage][fault];
+        // Not-meaningful cells are listed (todo) with their reason, never counted as passing.
+        if (typeof cell === 'string') it.todo(`${fault}: n/a — ${cell}`);
+        else it(`${fault} → ${cell.job}${cell.exit ? ` (worker exit: ${cell.exit})` : ''}`, () => runCell(stage, fault, cell));
+      }
+    });
   }
 }
