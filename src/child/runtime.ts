@@ -15,6 +15,10 @@ interface QueuedJob {
 
 /** Flushing after this many synchronous results keeps the parent fed during long bursts. */
 const FLUSH_EVERY = 256;
+/** A synchronous job at least this long (ms) has its result sent before the next job starts. */
+const SLOW_JOB_MS = 0.1;
+/** Synchronous jobs run back to back for at most this long (ms) before the event loop gets a turn. */
+const YIELD_AFTER_MS = 2;
 
 /**
  * The loop inside every worker process: load, init, then run jobs one at a time in the order
@@ -58,6 +62,9 @@ export class WorkerRuntime {
         // The parent never sends garbage; if it does, the channel is unusable.
         process.exit(70);
       }
+      // Run the chunk's jobs only once all its frames are read: their results then leave in one
+      // write (not one each), and a RELEASE in the same chunk is seen before its job starts.
+      if (this.#ready && this.#queue.length > 0) this.#drain();
     });
     // The parent closed the channel or died: nobody can receive results any more.
     // Result files it has not read yet never will be: remove them.
@@ -103,7 +110,6 @@ export class WorkerRuntime {
         return;
       case Kind.JOB:
         this.#queue.push({ id, payload });
-        if (this.#ready) this.#drain();
         return;
       case Kind.ABORT:
         if (this.#runningId === id && this.#abortRunning) this.#abortRunning(fromErrorRecord(decodeValue(payload) as ErrorRecord));
@@ -187,7 +193,9 @@ export class WorkerRuntime {
   #runQueued(): void {
     const work = this.#work as WorkerHandlers['work'];
     let sinceFlush = 0;
+    const batchStart = performance.now();
     for (let job = this.#queue.shift(); job; job = this.#queue.shift()) {
+      const jobStart = performance.now();
       const jobId = job.id;
       // Most jobs never look at ctx.signal: its AbortController is made on first use (or abort).
       let controller: AbortController | undefined;
@@ -227,9 +235,17 @@ export class WorkerRuntime {
       }
       this.#sendResult(jobId, value);
       this.#jobDone();
-      if (++sinceFlush >= FLUSH_EVERY) {
+      const now = performance.now();
+      // Tiny results leave together; a result that took a while leaves at once.
+      if (++sinceFlush >= FLUSH_EVERY || now - jobStart >= SLOW_JOB_MS) {
         sinceFlush = 0;
         this.#writer.flush();
+      }
+      // Let the event loop read what arrived meanwhile (RELEASE, ABORT, more jobs) between batches.
+      if (now - batchStart >= YIELD_AFTER_MS && this.#queue.length > 0) {
+        this.#writer.flush();
+        setImmediate(() => this.#runQueued());
+        return;
       }
     }
     this.#draining = false;
