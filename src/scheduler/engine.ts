@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { decodeValue, encodeValue } from '../channel/codec.js';
+import { decodeValue, encodeValue, jsonText } from '../channel/codec.js';
 import { fromErrorRecord, toErrorRecord, type ErrorRecord } from '../channel/error-wire.js';
 import { Kind, type KindCode } from '../channel/messages.js';
 import {
@@ -162,13 +162,15 @@ export class PoolEngine {
     if (this.room() <= 0) {
       return Promise.reject(new QueueFullError(this.#options.maxQueue));
     }
-    let payload: Buffer;
+    // A plain JSON job is kept as text and written straight into the frame batch (no Buffer each).
+    let payload: Buffer | string;
     try {
-      payload = encodeValue(input);
+      const text = jsonText(input);
+      payload = text !== undefined && text.length * 3 < this.#options.maxMessageSize ? text : encodeValue(input);
     } catch (error) {
       return Promise.reject(new UnserializableError('job', error));
     }
-    if (payload.length > this.#options.maxMessageSize) {
+    if (typeof payload !== 'string' && payload.length > this.#options.maxMessageSize) {
       return Promise.reject(new MessageTooLargeError('job', payload.length, this.#options.maxMessageSize));
     }
     return new Promise((resolve, reject) => {
@@ -295,7 +297,8 @@ export class PoolEngine {
     job.worker = slot;
     slot.inflight.push(job);
     slot.dispatched++;
-    slot.proc.send(Kind.JOB, job.id, job.payload);
+    if (typeof job.payload === 'string') slot.proc.sendText(Kind.JOB, job.id, job.payload);
+    else slot.proc.send(Kind.JOB, job.id, job.payload);
     if (slot.inflight.length === 1) this.#armHead(slot);
   }
 

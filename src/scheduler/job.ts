@@ -4,8 +4,8 @@ import type { WorkerSlot } from './slot.js';
 export interface Job {
   readonly id: number;
   readonly input: unknown;
-  /** The job, serialized once at submission: later mutations by the caller do not leak in. */
-  readonly payload: Buffer;
+  /** The job, serialized once at submission (JSON text or codec bytes): later mutations by the caller do not leak in. */
+  readonly payload: Buffer | string;
   readonly timeout: number;
   /** Crashes survived so far. */
   attempts: number;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { encodeValue } from '../channel/codec.js';
+import { encodeValue, TAG_JSON } from '../channel/codec.js';
 import { FrameReader, FrameWriter } from '../channel/frames.js';
 import { isChildKind, Kind, type KindCode } from '../channel/messages.js';
 import { removeSideFilesOf, resolveSidePayload, SideFiles } from '../channel/side-channel.js';
@@ -167,6 +167,12 @@ export class WorkerProcess {
     // After the exit nothing is sent (the writer is closed): write no file either.
     if (!this.#writer || this.#exited) return;
     this.#writer.send(kind, id, this.#side.wrap(payload));
+  }
+
+  /** Sends a JSON-encoded value written straight into the frame batch. */
+  sendText(kind: KindCode, id: number, text: string): void {
+    if (!this.#writer || this.#exited) return;
+    this.#writer.sendText(kind, id, TAG_JSON, text);
   }
 
   sendValue(kind: KindCode, id: number, value: unknown): void {
