@@ -106,8 +106,9 @@ export class PoolEngine {
   #broken: WorkerInitError | undefined;
   #startFailures = 0;
   #spawnNotBefore = 0;
+  /** One timer for "spawn again later" (start back-off or staggered starts), due at #spawnTimerAt. */
   #spawnTimer: NodeJS.Timeout | undefined;
-  #staggerTimer: NodeJS.Timeout | undefined;
+  #spawnTimerAt = 0;
   #lastSpawnAt = 0;
   #closed: Promise<void> | undefined;
   #resolveClosed: (() => void) | undefined;
@@ -513,37 +514,31 @@ export class PoolEngine {
       // Booting Node is CPU-bound: started all at once, N workers on fewer cores are all ready late.
       // Start as many as there are cores, then one more per STAGGER_MS (or as each becomes ready),
       // so the first workers serve sooner while a slow, I/O-bound init still fills the pool quickly.
-      if (starting >= SPAWN_CONCURRENCY) {
-        const wait = this.#lastSpawnAt + STAGGER_MS - Date.now();
-        if (wait > 0) {
-          this.#staggerTimer ??= setTimeout(() => {
-            this.#staggerTimer = undefined;
-            this.#ensureWorkers();
-          }, wait);
-          return;
-        }
-      }
+      if (starting >= SPAWN_CONCURRENCY && this.#notBefore(this.#lastSpawnAt + STAGGER_MS)) return;
       // While starts fail, one at a time and no faster than the back-off.
-      if (this.#startFailures > 0) {
-        if (starting > 0) return;
-        const wait = this.#spawnNotBefore - Date.now();
-        if (wait > 0) {
-          this.#spawnTimer ??= setTimeout(() => {
-            this.#spawnTimer = undefined;
-            this.#ensureWorkers();
-          }, wait);
-          return;
-        }
-      }
+      if (this.#startFailures > 0 && (starting > 0 || this.#notBefore(this.#spawnNotBefore))) return;
       this.#spawn();
     }
   }
 
-  #clearSpawnTimers(): void {
+  /** True (and ensureWorkers runs again then) while `time` is still ahead: no spawn before it. */
+  #notBefore(time: number): boolean {
+    const wait = time - Date.now();
+    if (wait <= 0) return false;
+    // A timer already due no later serves; a later one is replaced.
+    if (this.#spawnTimer && this.#spawnTimerAt <= time) return true;
+    this.#clearSpawnTimer();
+    this.#spawnTimerAt = time;
+    this.#spawnTimer = setTimeout(() => {
+      this.#spawnTimer = undefined;
+      this.#ensureWorkers();
+    }, wait);
+    return true;
+  }
+
+  #clearSpawnTimer(): void {
     if (this.#spawnTimer) clearTimeout(this.#spawnTimer);
-    if (this.#staggerTimer) clearTimeout(this.#staggerTimer);
     this.#spawnTimer = undefined;
-    this.#staggerTimer = undefined;
   }
 
   #spawn(): void {
@@ -615,7 +610,7 @@ export class PoolEngine {
       error.cause ?? error,
     );
     this.#broken = broken;
-    this.#clearSpawnTimers();
+    this.#clearSpawnTimer();
     for (const job of this.#queue.drain()) this.#finish(job, false, broken);
     for (const slot of this.#slots) if (slot.state === 'starting') slot.proc.kill('init-failure');
     this.#hooks.error(broken);
@@ -723,7 +718,7 @@ export class PoolEngine {
     });
     if (force && !this.#forced) {
       this.#forced = true;
-      this.#clearSpawnTimers();
+      this.#clearSpawnTimer();
       const closed = () => new PoolClosedError('The pool was closed with { force: true } before the job finished.');
       for (const job of this.#queue.drain()) this.#finish(job, false, closed());
       for (const slot of this.#slots) {
@@ -749,7 +744,7 @@ export class PoolEngine {
   #checkClosed(): void {
     if (!this.#closing || this.#slots.size > 0) return;
     if (this.#queue.length > 0 && !this.#forced && !this.#broken) return;
-    this.#clearSpawnTimers();
+    this.#clearSpawnTimer();
     this.#callbacks.clear();
     this.#resolveClosed?.();
   }
