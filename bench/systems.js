@@ -13,7 +13,7 @@ const WORK_ESM = here('./workers/work.mjs');
 
 export const SYSTEMS = {
   forkpool: { module: '../dist/index.js', label: 'forkpool', isolation: 'process', create: createForkpool },
-  // Not the default: what a deeper prefetch does for tiny jobs (see BENCHMARKS.md).
+  // Not the default: what a shallower prefetch does for tiny jobs (see BENCHMARKS.md).
   'forkpool-prefetch128': { module: '../dist/index.js', label: 'forkpool, prefetch: 128 (not default)', isolation: 'process', create: (o) => createForkpool({ ...o, prefetch: 128 }) },
   // A second forkpool build (FORKPOOL_BASE_DIST=/path/to/dist) for before/after comparisons in one run.
   'forkpool-base': { module: undefined, label: 'forkpool (baseline build)', isolation: 'process', create: createForkpoolBase },

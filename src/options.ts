@@ -45,7 +45,7 @@ export interface PoolOptions<Result = unknown, Mapped = Result> {
   cwd?: string;
   /** Largest serialized job or result, in bytes. @default 2 GiB - 1 */
   maxMessageSize?: number;
-  /** Jobs sent ahead to one busy worker while jobs prove tiny, so they do not wait for round trips. @default 256 */
+  /** Jobs sent ahead to one busy worker while jobs prove tiny, so they do not wait for round trips. @default 512 */
   prefetch?: number;
   /** After SIGTERM, how long (ms) a worker has before SIGKILL. @default 1000 */
   killTimeout?: number;
@@ -203,7 +203,7 @@ export function normalizeOptions(options: PoolOptions<any, any>): NormalizedOpti
     initData: options.initData,
     ...spawn,
     maxMessageSize,
-    prefetch: integer('prefetch', options.prefetch, 1, 256),
+    prefetch: integer('prefetch', options.prefetch, 1, 512),
     killTimeout: integer('killTimeout', options.killTimeout, 0, 1000),
     startTimeout: integer('startTimeout', options.startTimeout, 0, 30_000),
     maxJobsPerWorker: integer('maxJobsPerWorker', options.maxJobsPerWorker, 0, 0),

@@ -1,4 +1,5 @@
 import { deserialize, serialize } from 'node:v8';
+import { TAG_RING } from './shared-ring.js';
 import { readSideFile, TAG_FILE } from './side-channel.js';
 
 /**
@@ -150,5 +151,7 @@ export function decodeValue(bytes: Buffer): unknown {
   }
   // Receivers normally swap a reference for the file's bytes as the frame arrives; this is the fallback.
   if (tag === TAG_FILE) return decodeValue(readSideFile(bytes));
+  // Ring references are always resolved on arrival; one left here could not be read.
+  if (tag === TAG_RING) throw new Error('a shared-ring reference could not be read');
   throw new Error(`unknown value tag ${String(tag)}`);
 }

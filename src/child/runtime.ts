@@ -3,7 +3,8 @@ import { decodeValue, encodeValue, encodeValueParts, jsonBytes, jsonText, TAG_JS
 import { fromErrorRecord, toErrorRecord, type ErrorRecord } from '../channel/error-wire.js';
 import { FrameReader, FrameWriter } from '../channel/frames.js';
 import { CHANNEL_FD, Kind, type KindCode } from '../channel/messages.js';
-import { resolveSidePayload, SIDE_CHANNEL_MIN_BYTES, SideFiles } from '../channel/side-channel.js';
+import { BIG_PAYLOAD_MIN, BigPayloads } from '../channel/big-payloads.js';
+import { RING_FD_ENV } from '../channel/shared-ring.js';
 import { MessageTooLargeError, UnserializableError } from '../errors.js';
 import { startOrphanWatchdog } from './watchdog.js';
 import type { InitMessage, WorkContext, WorkerHandlers } from './types.js';
@@ -14,7 +15,7 @@ interface QueuedJob {
 }
 
 /** Flushing after this many synchronous results keeps the parent fed during long bursts. */
-const FLUSH_EVERY = 256;
+const FLUSH_EVERY = 128;
 /** A synchronous job at least this long (ms) has its result sent before the next job starts. */
 const SLOW_JOB_MS = 0.1;
 /** Synchronous jobs run back to back for at most this long (ms) before the event loop gets a turn. */
@@ -28,8 +29,8 @@ const YIELD_AFTER_MS = 2;
 export class WorkerRuntime {
   readonly #socket: Socket;
   readonly #writer: FrameWriter;
-  /** Big payloads sent to the parent through files (it reads and unlinks them). */
-  readonly #side = new SideFiles();
+  /** Big payloads sent to the parent through the shared ring or files (it reads and unlinks them). */
+  readonly #side: BigPayloads;
   readonly #handlers: Promise<WorkerHandlers>;
   readonly #queue: QueuedJob[] = [];
   /** The running job's id (0 when none) and how to abort its ctx.signal. */
@@ -50,11 +51,17 @@ export class WorkerRuntime {
     this.#socket = socket;
     this.#writer = new FrameWriter(socket);
     this.#handlers = handlers;
+    this.#side = new BigPayloads({
+      ringFd: takeRingFd(),
+      side: 'child',
+      onRingRead: () => this.#writer.send(Kind.RING_READ_BY_CHILD, 1, EMPTY),
+      removeFilesAtExit: false,
+    });
     // A load failure is reported when INIT arrives; keep Node from calling it unhandled meanwhile.
     handlers.catch(() => undefined);
-    // A big payload came through a file: read (and unlink) it on arrival, even for a job that is
-    // released before it runs, so that no file outlives its frame.
-    const reader = new FrameReader((kind, id, payload) => this.#onFrame(kind, id, resolveSidePayload(payload)));
+    // A big payload came through the ring or a file: read it on arrival, even for a job that is
+    // released before it runs, so that its space is freed (and no file outlives its frame).
+    const reader = new FrameReader((kind, id, payload) => this.#onFrame(kind, id, this.#side.resolve(payload)));
     socket.on('data', (chunk: Buffer) => {
       try {
         reader.push(chunk);
@@ -118,6 +125,9 @@ export class WorkerRuntime {
         return;
       case Kind.RELEASE:
         this.#release(id, true);
+        return;
+      case Kind.RING_READ_BY_PARENT:
+        this.#side.ringRead(id);
         return;
       case Kind.SHUTDOWN:
         this.#shuttingDown = true;
@@ -270,7 +280,7 @@ export class WorkerRuntime {
     }
     // UTF-8 is at most 3 bytes per UTF-16 unit: only a long text needs its size measured.
     // A text long enough for the side channel is made into bytes below, like any other value.
-    if (text !== undefined && text.length < SIDE_CHANNEL_MIN_BYTES && (text.length * 3 < this.#maxMessageSize || 1 + Buffer.byteLength(text) <= this.#maxMessageSize)) {
+    if (text !== undefined && text.length * 3 < BIG_PAYLOAD_MIN && (text.length * 3 < this.#maxMessageSize || 1 + Buffer.byteLength(text) <= this.#maxMessageSize)) {
       this.#writer.sendText(Kind.RESULT, id, TAG_JSON, text);
       return;
     }
@@ -296,6 +306,16 @@ export class WorkerRuntime {
     this.#writer.flush();
     this.#socket.end(() => process.exit(0));
   }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** The shared ring's fd, when the parent gave one; the variable is not passed on to user code. */
+function takeRingFd(): number | undefined {
+  const raw = process.env[RING_FD_ENV];
+  delete process.env[RING_FD_ENV];
+  const fd = raw === undefined ? NaN : Number(raw);
+  return Number.isInteger(fd) && fd > 2 ? fd : undefined;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -28,10 +28,20 @@ export interface WorkerSlot {
 
 /** Removes the job the child answered for (usually the head); `index` 0 means it was running. */
 export function takeAnswered(slot: WorkerSlot, id: number): { job: Job; index: number } | undefined {
-  const index = slot.inflight.findIndex((job) => job.id === id);
-  if (index === -1) return undefined;
-  const job = slot.inflight[index] as Job;
-  slot.inflight.splice(index, 1);
+  const inflight = slot.inflight;
+  let index: number;
+  let job: Job;
+  if (inflight[0]?.id === id) {
+    // The usual case: shift() drops the head in constant time; splice(0, 1) moves every job
+    // sent ahead (hundreds, for tiny jobs) one place down.
+    index = 0;
+    job = inflight.shift() as Job;
+  } else {
+    index = inflight.findIndex((queued) => queued.id === id);
+    if (index === -1) return undefined;
+    job = inflight[index] as Job;
+    inflight.splice(index, 1);
+  }
   job.worker = undefined;
   job.releasing = false;
   // A ghost's stop timer (see the engine's stopGhost) is moot once the child answered for it.
