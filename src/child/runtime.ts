@@ -7,7 +7,8 @@ import { BIG_PAYLOAD_MIN, BigPayloads } from '../channel/big-payloads.js';
 import { RING_FD_ENV } from '../channel/shared-ring.js';
 import { MessageTooLargeError, UnserializableError } from '../errors.js';
 import { startOrphanWatchdog } from './watchdog.js';
-import type { InitMessage, WorkContext, WorkerHandlers } from './types.js';
+import { JobContext } from './job-context.js';
+import type { InitMessage, WorkerHandlers } from './types.js';
 
 interface QueuedJob {
   id: number;
@@ -33,9 +34,9 @@ export class WorkerRuntime {
   readonly #side: BigPayloads;
   readonly #handlers: Promise<WorkerHandlers>;
   readonly #queue: QueuedJob[] = [];
-  /** The running job's id (0 when none) and how to abort its ctx.signal. */
-  #runningId = 0;
-  #abortRunning: ((reason: unknown) => void) | undefined;
+  /** The running job's context (its id, and how to abort its ctx.signal). */
+  #running: JobContext | undefined;
+  readonly #callParent = (name: string, payload: unknown, jobId: number): Promise<unknown> => this.callback(name, payload, jobId);
   #draining = false;
   /** The worker's work function, once loaded and initialised. */
   #work: WorkerHandlers['work'] | undefined;
@@ -95,7 +96,7 @@ export class WorkerRuntime {
    */
   readonly #onTerminate = (): void => {
     setImmediate(() => {
-      this.#abortRunning?.(new Error('The worker is being stopped (SIGTERM).'));
+      this.#running?.abort(new Error('The worker is being stopped (SIGTERM).'));
       if (process.listenerCount('SIGTERM') > 1) return;
       process.off('SIGTERM', this.#onTerminate);
       process.kill(process.pid, 'SIGTERM');
@@ -119,7 +120,7 @@ export class WorkerRuntime {
         this.#queue.push({ id, payload });
         return;
       case Kind.ABORT:
-        if (this.#runningId === id && this.#abortRunning) this.#abortRunning(fromErrorRecord(decodeValue(payload) as ErrorRecord));
+        if (this.#running?.jobId === id) this.#running.abort(fromErrorRecord(decodeValue(payload) as ErrorRecord));
         // Not started yet (a cancelled job sent ahead): drop it and say so, as for RELEASE.
         else this.#release(id, true);
         return;
@@ -207,18 +208,8 @@ export class WorkerRuntime {
     for (let job = this.#queue.shift(); job; job = this.#queue.shift()) {
       const jobStart = performance.now();
       const jobId = job.id;
-      // Most jobs never look at ctx.signal: its AbortController is made on first use (or abort).
-      let controller: AbortController | undefined;
-      this.#runningId = jobId;
-      this.#abortRunning = (reason) => (controller ??= new AbortController()).abort(reason);
-      const ctx: WorkContext = {
-        get signal() {
-          return (controller ??= new AbortController()).signal;
-        },
-        jobId,
-        workerId: this.#workerId,
-        callback: <T>(name: string, payload?: unknown) => this.callback(name, payload, jobId) as Promise<T>,
-      };
+      const ctx = new JobContext(jobId, this.#workerId, this.#callParent);
+      this.#running = ctx;
       let value: unknown;
       try {
         value = work(decodeValue(job.payload), ctx);
@@ -264,8 +255,7 @@ export class WorkerRuntime {
   }
 
   #jobDone(): void {
-    this.#runningId = 0;
-    this.#abortRunning = undefined;
+    this.#running = undefined;
     if (this.#reportRss) this.#writer.send(Kind.RSS, Math.min(Math.round(process.memoryUsage.rss() / 1024), 0xffffffff), encodeValue(undefined));
   }
 

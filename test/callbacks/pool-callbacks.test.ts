@@ -49,6 +49,13 @@ describe('Pool callbacks', () => {
     expect(infos[0]?.jobId).toBe(result.jobId);
   });
 
+  it('works with ctx taken apart: const { callback, jobId, workerId, signal } = ctx', async () => {
+    const pool = track(new Pool({ worker, workers: 1, callbacks: { double: (n: number) => n * 2 } }));
+    const result = (await pool.run({ op: 'destructured', n: 21 })) as Record<string, unknown>;
+    expect(result).toEqual({ value: 42, jobId: expect.any(Number), workerId: 1, aborted: false });
+    await pool.close();
+  });
+
   it('answers many concurrent calls from one worker, each exactly once', async () => {
     let calls = 0;
     const p = pool({
