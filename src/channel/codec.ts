@@ -1,6 +1,4 @@
 import { deserialize, serialize } from 'node:v8';
-import { TAG_RING } from './shared-ring.js';
-import { readSideFile, TAG_FILE } from './side-channel.js';
 
 /**
  * Values cross the process boundary with structured-clone semantics.
@@ -20,8 +18,6 @@ export const TAG_JSON = 1;
 export const TAG_V8 = 2;
 /** A top-level Buffer or Uint8Array: its bytes as they are, after a subtype byte. */
 export const TAG_BYTES = 3;
-/** Never made by `encodeValue`: a big payload's bytes are in a shared-memory file (see side-channel.ts). */
-export { TAG_FILE };
 const BYTES_BUFFER = 0;
 const BYTES_UINT8ARRAY = 1;
 
@@ -124,7 +120,7 @@ const V8_HEADER = Buffer.from([TAG_V8]);
 
 /**
  * `encodeValue`'s bytes as a head and, for binary and v8 values, the body that `encodeValue`
- * would copy after it: a writer that writes the two one after the other (the side channel)
+ * would copy after it: a writer that writes the two one after the other (the frame writer)
  * skips that copy. The body may be the caller's own bytes: write them before the value changes.
  */
 export function encodeValueParts(value: unknown): [Buffer] | [Buffer, Uint8Array] {
@@ -150,8 +146,5 @@ export function decodeValue(bytes: Buffer): unknown {
     return bytes[1] === BYTES_BUFFER ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
   }
   // Receivers normally swap a reference for the file's bytes as the frame arrives; this is the fallback.
-  if (tag === TAG_FILE) return decodeValue(readSideFile(bytes));
-  // Ring references are always resolved on arrival; one left here could not be read.
-  if (tag === TAG_RING) throw new Error('a shared-ring reference could not be read');
   throw new Error(`unknown value tag ${String(tag)}`);
 }

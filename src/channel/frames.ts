@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { HEADER_SIZE, type KindCode } from './messages.js';
+import { StagingBuffers } from './staging.js';
 
 /** Frames longer than this on the wire are treated as garbage: no real message comes near it. */
 const HARD_FRAME_LIMIT = 2 ** 31 - 1;
@@ -90,6 +91,9 @@ export class FrameWriter {
   readonly #socket: Socket;
   /** Buffers already closed for this flush (a finished batch segment, big payloads). */
   #pending: Buffer[] = [];
+  /** For some of `#pending`: called once the socket has taken that buffer's bytes. */
+  #releases: Map<Buffer, () => void> | undefined;
+  readonly #staging = new StagingBuffers();
   #batch: Buffer = Buffer.allocUnsafe(0);
   #used = 0;
   #scheduled = false;
@@ -121,21 +125,41 @@ export class FrameWriter {
     batch.writeUInt32LE(id, at + 5);
   }
 
-  send(kind: KindCode, id: number, payload: Buffer): void {
+  /**
+   * Queues a frame. The payload may come in parts (a head and a body), written one after the
+   * other without being joined. Big parts are written as they are, so they must not change
+   * before the write: `borrowed` says they may (memory the caller does not own), and they are
+   * copied first, into a staging buffer that is reused once the socket has taken it.
+   */
+  send(kind: KindCode, id: number, payload: Buffer | readonly Uint8Array[], options?: { borrowed?: boolean }): void {
     if (this.#closed) return;
-    if (payload.length <= COPY_LIMIT) {
-      this.#room(HEADER_SIZE + payload.length);
-      this.#header(kind, id, payload.length);
-      payload.copy(this.#batch, this.#used + HEADER_SIZE);
-      this.#used += HEADER_SIZE + payload.length;
+    const parts: readonly Uint8Array[] = Buffer.isBuffer(payload) ? [payload] : payload;
+    let length = 0;
+    for (const part of parts) length += part.byteLength;
+    if (length <= COPY_LIMIT) {
+      this.#room(HEADER_SIZE + length);
+      this.#header(kind, id, length);
+      let at = this.#used + HEADER_SIZE;
+      for (const part of parts) {
+        this.#batch.set(part, at);
+        at += part.byteLength;
+      }
+      this.#used = at;
     } else {
-      // Big payloads are not copied: the batch so far, then the header, then the payload.
+      // The batch so far, then the header, then the payload's parts (or their staged copy).
       this.#room(HEADER_SIZE);
-      this.#header(kind, id, payload.length);
+      this.#header(kind, id, length);
       this.#used += HEADER_SIZE;
-      this.#pending.push(this.#batch.subarray(0, this.#used), payload);
+      this.#pending.push(this.#batch.subarray(0, this.#used));
       this.#batch = this.#batch.subarray(this.#used);
       this.#used = 0;
+      if (options?.borrowed) {
+        const { bytes, release } = this.#staging.copy(parts, length);
+        this.#pending.push(bytes);
+        (this.#releases ??= new Map()).set(bytes, release);
+      } else {
+        for (const part of parts) this.#pending.push(Buffer.isBuffer(part) ? part : Buffer.from(part.buffer, part.byteOffset, part.byteLength));
+      }
     }
     this.#schedule();
   }
@@ -172,6 +196,7 @@ export class FrameWriter {
     const socket = this.#socket;
     if (socket.destroyed || !socket.writable) {
       this.#pending = [];
+      this.#releases = undefined;
       this.#used = 0;
       return;
     }
@@ -188,16 +213,25 @@ export class FrameWriter {
       return;
     }
     const pending = this.#pending;
+    const releases = this.#releases;
     if (used > 0) pending.push(batch.subarray(0, used));
     this.#pending = [];
+    this.#releases = undefined;
     socket.cork();
-    for (const b of pending) socket.write(b);
+    for (const b of pending) {
+      const release = releases?.get(b);
+      // A staging buffer is reused once the socket has taken its bytes (not on error: then the
+      // channel is gone and so is the need for it).
+      if (release) socket.write(b, (error) => { if (!error) release(); });
+      else socket.write(b);
+    }
     socket.uncork();
   };
 
   close(): void {
     this.#closed = true;
     this.#pending = [];
+    this.#releases = undefined;
     this.#used = 0;
   }
 }

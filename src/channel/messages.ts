@@ -17,8 +17,6 @@ export const Kind = {
   CALLBACK_RESULT: 6,
   /** parent -> child: a callback's error (id = call id). */
   CALLBACK_ERROR: 7,
-  /** parent -> child: the parent read the child's oldest shared-ring regions (id = how many). */
-  RING_READ_BY_PARENT: 8,
 
   /** child -> parent: the module loaded and init ran; payload: pid. */
   READY: 20,
@@ -36,13 +34,11 @@ export const Kind = {
   FINAL: 26,
   /** child -> parent: the child's RSS in KiB (in the id field), sent after each job when asked. */
   RSS: 27,
-  /** child -> parent: the child read the parent's oldest shared-ring regions (id = how many). */
-  RING_READ_BY_CHILD: 28,
 } as const;
 
 export type KindCode = (typeof Kind)[keyof typeof Kind];
 
-const FROM_CHILD = new Set<number>([Kind.READY, Kind.INIT_ERROR, Kind.RESULT, Kind.JOB_ERROR, Kind.RELEASED, Kind.CALLBACK, Kind.FINAL, Kind.RSS, Kind.RING_READ_BY_CHILD]);
+const FROM_CHILD = new Set<number>([Kind.READY, Kind.INIT_ERROR, Kind.RESULT, Kind.JOB_ERROR, Kind.RELEASED, Kind.CALLBACK, Kind.FINAL, Kind.RSS]);
 
 /** Kinds a child may send: anything else on the parent's side of the channel is garbage. */
 export function isChildKind(kind: number): boolean {

@@ -3,8 +3,6 @@ import { decodeValue, encodeValue, encodeValueParts, jsonBytes, jsonText, TAG_JS
 import { fromErrorRecord, toErrorRecord, type ErrorRecord } from '../channel/error-wire.js';
 import { FrameReader, FrameWriter } from '../channel/frames.js';
 import { CHANNEL_FD, Kind, type KindCode } from '../channel/messages.js';
-import { BIG_PAYLOAD_MIN, BigPayloads } from '../channel/big-payloads.js';
-import { RING_FD_ENV } from '../channel/shared-ring.js';
 import { MessageTooLargeError, UnserializableError } from '../errors.js';
 import { startOrphanWatchdog } from './watchdog.js';
 import { JobContext } from './job-context.js';
@@ -30,8 +28,6 @@ const YIELD_AFTER_MS = 2;
 export class WorkerRuntime {
   readonly #socket: Socket;
   readonly #writer: FrameWriter;
-  /** Big payloads sent to the parent through the shared ring or files (it reads and unlinks them). */
-  readonly #side: BigPayloads;
   readonly #handlers: Promise<WorkerHandlers>;
   readonly #queue: QueuedJob[] = [];
   /** The running job's context (its id, and how to abort its ctx.signal). */
@@ -52,17 +48,9 @@ export class WorkerRuntime {
     this.#socket = socket;
     this.#writer = new FrameWriter(socket);
     this.#handlers = handlers;
-    this.#side = new BigPayloads({
-      ringFd: takeRingFd(),
-      side: 'child',
-      onRingRead: () => this.#writer.send(Kind.RING_READ_BY_CHILD, 1, EMPTY),
-      removeFilesAtExit: false,
-    });
     // A load failure is reported when INIT arrives; keep Node from calling it unhandled meanwhile.
     handlers.catch(() => undefined);
-    // A big payload came through the ring or a file: read it on arrival, even for a job that is
-    // released before it runs, so that its space is freed (and no file outlives its frame).
-    const reader = new FrameReader((kind, id, payload) => this.#onFrame(kind, id, this.#side.resolve(payload)));
+    const reader = new FrameReader((kind, id, payload) => this.#onFrame(kind, id, payload));
     socket.on('data', (chunk: Buffer) => {
       try {
         reader.push(chunk);
@@ -75,11 +63,7 @@ export class WorkerRuntime {
       if (this.#ready && this.#queue.length > 0) this.#drain();
     });
     // The parent closed the channel or died: nobody can receive results any more.
-    // Result files it has not read yet never will be: remove them.
-    const orphaned = () => {
-      this.#side.discard();
-      process.exit(0);
-    };
+    const orphaned = () => process.exit(0);
     socket.on('end', orphaned);
     socket.on('error', orphaned);
     process.on('SIGTERM', this.#onTerminate);
@@ -104,7 +88,7 @@ export class WorkerRuntime {
   };
 
   #send(kind: KindCode, id: number, value: unknown): void {
-    this.#writer.send(kind, id, this.#side.wrap(encodeValue(value)));
+    this.#writer.send(kind, id, encodeValue(value));
   }
 
   #sendError(kind: KindCode, id: number, error: unknown): void {
@@ -126,9 +110,6 @@ export class WorkerRuntime {
         return;
       case Kind.RELEASE:
         this.#release(id, true);
-        return;
-      case Kind.RING_READ_BY_PARENT:
-        this.#side.ringRead(id);
         return;
       case Kind.SHUTDOWN:
         this.#shuttingDown = true;
@@ -269,15 +250,14 @@ export class WorkerRuntime {
       return;
     }
     // UTF-8 is at most 3 bytes per UTF-16 unit: only a long text needs its size measured.
-    // A text long enough for the side channel is made into bytes below, like any other value.
-    if (text !== undefined && text.length * 3 < BIG_PAYLOAD_MIN && (text.length * 3 < this.#maxMessageSize || 1 + Buffer.byteLength(text) <= this.#maxMessageSize)) {
+    if (text !== undefined && (text.length * 3 < this.#maxMessageSize || 1 + Buffer.byteLength(text) <= this.#maxMessageSize)) {
       this.#writer.sendText(Kind.RESULT, id, TAG_JSON, text);
       return;
     }
     let parts: [Buffer] | [Buffer, Uint8Array];
     try {
-      // encodeValue's bytes (the text is not made again), with a binary or v8 body kept apart: a
-      // big one goes to the side channel's file as it is, without being copied after its tag.
+      // encodeValue's bytes (the text is not made again), with a binary or v8 body kept apart:
+      // it is not copied after its tag.
       parts = text === undefined ? encodeValueParts(value) : [jsonBytes(text)];
     } catch (error) {
       this.#sendError(Kind.JOB_ERROR, id, new UnserializableError('job result', error));
@@ -288,7 +268,9 @@ export class WorkerRuntime {
       this.#sendError(Kind.JOB_ERROR, id, new MessageTooLargeError('job result', size, this.#maxMessageSize));
       return;
     }
-    this.#writer.send(Kind.RESULT, id, this.#side.wrap(parts.length === 1 ? parts[0] : parts));
+    // A binary result is the work function's own memory, which it may change once it has
+    // returned (a buffer reused from job to job): the writer copies it before writing.
+    this.#writer.send(Kind.RESULT, id, parts, { borrowed: value instanceof Uint8Array });
   }
 
   #exitIfIdle(): void {
@@ -296,16 +278,6 @@ export class WorkerRuntime {
     this.#writer.flush();
     this.#socket.end(() => process.exit(0));
   }
-}
-
-const EMPTY = Buffer.alloc(0);
-
-/** The shared ring's fd, when the parent gave one; the variable is not passed on to user code. */
-function takeRingFd(): number | undefined {
-  const raw = process.env[RING_FD_ENV];
-  delete process.env[RING_FD_ENV];
-  const fd = raw === undefined ? NaN : Number(raw);
-  return Number.isInteger(fd) && fd > 2 ? fd : undefined;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

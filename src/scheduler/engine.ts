@@ -562,8 +562,6 @@ export class PoolEngine {
         env: this.#options.child ? { ...(this.#options.env ?? process.env), ...this.#options.child.env } : this.#options.env,
         cwd: this.#options.cwd,
         maxMessageSize: this.#options.maxMessageSize,
-        // Every pool child runs WorkerRuntime, which reads big payloads from the ring.
-        sharedRing: true,
       },
       {
         frame: (kind, frameId, payload) => this.#onFrame(slot, kind, frameId, payload),

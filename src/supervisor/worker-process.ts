@@ -1,11 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { BIG_PAYLOAD_MIN, BigPayloads } from '../channel/big-payloads.js';
-import { encodeValue, jsonBytes, TAG_JSON } from '../channel/codec.js';
+import { encodeValue, TAG_JSON } from '../channel/codec.js';
 import { FrameReader, FrameWriter } from '../channel/frames.js';
 import { isChildKind, Kind, type KindCode } from '../channel/messages.js';
-import { closeRingFile, createRingFile, RING_CHILD_FD, RING_FD_ENV } from '../channel/shared-ring.js';
-import { removeSideFilesOf, sideChannelDirectory } from '../channel/side-channel.js';
 import { guardedNode } from './parent-death.js';
 import { StderrTail } from './stderr-tail.js';
 
@@ -28,8 +25,6 @@ export interface SpawnSpec {
   env: NodeJS.ProcessEnv | undefined;
   cwd: string | undefined;
   maxMessageSize: number;
-  /** Give the child a shared ring for big payloads (its runtime must know RING_FD_ENV). */
-  sharedRing?: boolean;
 }
 
 export interface WorkerProcessEvents {
@@ -39,8 +34,6 @@ export interface WorkerProcessEvents {
   /** The process is gone and reaped; stderr has been read to its end (or for a short while). */
   exit(exitCode: number | null, signal: NodeJS.Signals | null, error: Error | undefined): void;
 }
-
-const EMPTY = Buffer.alloc(0);
 
 /** How long to wait for stderr to reach its end after the process exited. */
 const STDERR_LINGER_MS = 100;
@@ -61,9 +54,6 @@ export class WorkerProcess {
   readonly #channel: Socket | undefined;
   readonly #tail = new StderrTail();
   readonly #events: WorkerProcessEvents;
-  /** Big payloads: the shared ring, and files (those the child never read are removed when it exits). */
-  readonly #big: BigPayloads;
-  readonly #ringFd: number | undefined;
   #exited = false;
   #exitReported = false;
   #killTimers: NodeJS.Timeout[] = [];
@@ -73,25 +63,12 @@ export class WorkerProcess {
   constructor(spec: SpawnSpec, events: WorkerProcessEvents) {
     this.#events = events;
     const node = guardedNode();
-    const ringFd = spec.sharedRing ? createRingFile(sideChannelDirectory()) : undefined;
-    this.#ringFd = ringFd;
-    this.#big = new BigPayloads({
-      ringFd,
-      side: 'parent',
-      onRingRead: () => this.#writer?.send(Kind.RING_READ_BY_PARENT, 1, EMPTY),
-      removeFilesAtExit: true,
+    this.child = spawn(node.command, [...node.prefix, ...spec.execArgv, ...spec.args], {
+      cwd: spec.cwd,
+      env: { ...(spec.env ?? process.env), ...node.env },
+      stdio: ['ignore', 'inherit', 'pipe', 'pipe'],
+      windowsHide: true,
     });
-    try {
-      this.child = spawn(node.command, [...node.prefix, ...spec.execArgv, ...spec.args], {
-        cwd: spec.cwd,
-        env: { ...(spec.env ?? process.env), ...node.env, ...(ringFd === undefined ? {} : { [RING_FD_ENV]: String(RING_CHILD_FD) }) },
-        stdio: ['ignore', 'inherit', 'pipe', 'pipe', ringFd ?? 'ignore'],
-        windowsHide: true,
-      });
-    } catch (error) {
-      closeRingFile(ringFd);
-      throw error;
-    }
     const channel = this.child.stdio[3] as Socket | null;
     if (channel) {
       this.#channel = channel;
@@ -99,13 +76,7 @@ export class WorkerProcess {
       // The parent checks sizes when sending; on receipt it only guards against garbage.
       const reader = new FrameReader((kind, id, payload) => {
         try {
-          if (kind === Kind.RING_READ_BY_CHILD) {
-            this.#big.ringRead(id);
-            return;
-          }
-          // A big payload came through the ring or a file: read it now, whether or not the
-          // message is used, so that its space is freed (and no file outlives its frame).
-          events.frame(kind, id, this.#big.resolve(payload));
+          events.frame(kind, id, payload);
         } catch (error) {
           // A bug in a handler (or a throwing user listener it called) is not the child's fault:
           // it must neither kill this worker as "garbage" nor stop the frames after it.
@@ -188,17 +159,15 @@ export class WorkerProcess {
   }
 
   send(kind: KindCode, id: number, payload: Buffer): void {
-    // After the exit nothing is sent (the writer is closed): write no file either.
+    // After the exit nothing is sent (the writer is closed).
     if (!this.#writer || this.#exited) return;
-    this.#writer.send(kind, id, this.#big.wrap(payload));
+    this.#writer.send(kind, id, payload);
   }
 
   /** Sends a JSON-encoded value written straight into the frame batch. */
   sendText(kind: KindCode, id: number, text: string): void {
     if (!this.#writer || this.#exited) return;
-    // A long text may be big enough for the ring or a file: as bytes, it takes that route.
-    if (text.length * 3 >= BIG_PAYLOAD_MIN) this.send(kind, id, jsonBytes(text));
-    else this.#writer.sendText(kind, id, TAG_JSON, text);
+    this.#writer.sendText(kind, id, TAG_JSON, text);
   }
 
   sendValue(kind: KindCode, id: number, value: unknown): void {
@@ -256,11 +225,6 @@ export class WorkerProcess {
     this.#exited = true;
     this.#clearKillTimers();
     this.#channel?.destroy();
-    // No file may outlive the child: the big payloads it never read, and its own it wrote but
-    // whose frames were not read (it died before sending them, or they came after the exit).
-    this.#big.discard();
-    closeRingFile(this.#ringFd);
-    removeSideFilesOf(this.child.pid);
     this.#events.exit(code, signal, error);
   }
 }

@@ -1,0 +1,112 @@
+import { randomFillSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { Pool } from '../../dist/index.js';
+import { fixture, track } from '../helpers.js';
+
+const MIB = 1024 * 1024;
+
+function bigBuffer(size: number): Buffer {
+  return randomFillSync(Buffer.allocUnsafe(size));
+}
+
+/** A string of `units` UTF-16 units, with 2-, 3- and 4-byte UTF-8 characters in it. */
+function bigString(units: number): string {
+  return 'aé€😀'.repeat(Math.ceil(units / 5)).slice(0, units);
+}
+
+function bigObject(): Record<string, unknown> {
+  const list = Array.from({ length: 60_000 }, (_, i) => ({ i, name: `item-${i}`, tags: ['a', 'b'], ratio: i / 7 }));
+  return { list, nested: { deep: { text: bigString(300_000) } } };
+}
+
+/**
+ * Exact equality (type, prototype, bytes) without vitest's element-by-element walk, which takes
+ * minutes on multi-megabyte buffers.
+ */
+function expectSame(actual: unknown, expected: unknown): void {
+  if (expected instanceof Uint8Array) {
+    expect((actual as object | null)?.constructor).toBe(expected.constructor);
+    expect(Buffer.compare(actual as Uint8Array, expected)).toBe(0);
+  } else if (typeof expected === 'string') {
+    expect(typeof actual).toBe('string');
+    expect((actual as string).length).toBe(expected.length);
+    expect(actual === expected).toBe(true);
+  } else if (expected instanceof Map) {
+    expect(actual).toBeInstanceOf(Map);
+    const map = actual as Map<unknown, unknown>;
+    expect([...map.keys()]).toStrictEqual([...expected.keys()]);
+    for (const [key, value] of expected) expectSame(map.get(key), value);
+  } else if (Array.isArray(expected)) {
+    expect(Array.isArray(actual)).toBe(true);
+    expect((actual as unknown[]).length).toBe(expected.length);
+    // Long arrays here hold JSON data only: compare their text.
+    if (expected.length > 64) expect(JSON.stringify(actual) === JSON.stringify(expected)).toBe(true);
+    else expected.forEach((item, i) => expectSame((actual as unknown[])[i], item));
+  } else if (expected !== null && typeof expected === 'object' && Object.getPrototypeOf(expected) === Object.prototype) {
+    expect(Object.getPrototypeOf(actual)).toBe(Object.prototype);
+    expect(Object.keys(actual as object)).toStrictEqual(Object.keys(expected));
+    for (const key of Object.keys(expected)) expectSame((actual as Record<string, unknown>)[key], (expected as Record<string, unknown>)[key]);
+  } else {
+    expect(actual).toStrictEqual(expected);
+  }
+}
+
+describe('big payloads through a real pool', () => {
+  it('round-trips big Buffers, Uint8Arrays, strings and objects exactly', async () => {
+    const pool = track(new Pool({ worker: fixture('big-payload.mjs'), workers: 2 }));
+    const values: unknown[] = [
+      bigBuffer(8 * MIB),
+      new Uint8Array(bigBuffer(3 * MIB)),
+      bigString(4 * MIB),
+      bigObject(),
+      { buffers: [bigBuffer(MIB), bigBuffer(MIB)], when: new Date(0), big: 10n ** 30n },
+      Buffer.from('small'),
+      { small: true },
+    ];
+    for (let round = 0; round < 2; round++) {
+      const results = await Promise.all(values.map((value) => pool.run(value)));
+      results.forEach((result, i) => expectSame(result, values[i]));
+      expect(Buffer.isBuffer(results[0])).toBe(true);
+      expect(Buffer.isBuffer(results[1])).toBe(false);
+    }
+    // Many 8 MiB jobs in flight both ways.
+    const payload = bigBuffer(8 * MIB);
+    const echoed = await Promise.all(Array.from({ length: 8 }, () => pool.run(payload)));
+    for (const result of echoed) expect((result as Buffer).equals(payload)).toBe(true);
+    await pool.close();
+  });
+
+  it('sends big results made from small jobs', async () => {
+    const pool = track(new Pool({ worker: fixture('big-payload.mjs'), workers: 1 }));
+    const made = (await pool.run({ op: 'make', size: 8 * MIB, fill: 3 })) as Buffer;
+    expect(made.equals(Buffer.alloc(8 * MIB, 3))).toBe(true);
+    await pool.close();
+  });
+
+  it('a result is the bytes at the moment work() returned, even if the worker reuses its buffer', async () => {
+    // The worker fills one module-level buffer per job and returns it; the next job overwrites
+    // it while the previous result may still be on its way.
+    const pool = track(new Pool({ worker: fixture('big-payload.mjs'), workers: 1 }));
+    for (const size of [64 * 1024, MIB, 5 * MIB]) {
+      const results = await Promise.all(Array.from({ length: 12 }, (_, fill) => pool.run({ op: 'reuse', size, fill })));
+      results.forEach((result, fill) => {
+        expect((result as Buffer).length).toBe(size);
+        expect((result as Buffer).equals(Buffer.alloc(size, fill))).toBe(true);
+      });
+    }
+    await pool.close();
+  });
+
+  it('a job is the bytes at the moment run() was called, even if the caller changes them after', async () => {
+    const pool = track(new Pool({ worker: fixture('big-payload.mjs'), workers: 1 }));
+    const data = Buffer.alloc(2 * MIB, 1);
+    const pending = Array.from({ length: 6 }, (_, i) => {
+      data.fill(i);
+      return pool.run(data);
+    });
+    data.fill(99);
+    const results = await Promise.all(pending);
+    results.forEach((result, i) => expect((result as Buffer).equals(Buffer.alloc(2 * MIB, i))).toBe(true));
+    await pool.close();
+  });
+});
