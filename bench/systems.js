@@ -27,18 +27,16 @@ export const SYSTEMS = {
   'raw-ipc': { module: undefined, label: 'raw child_process IPC ping-pong', isolation: 'baseline', create: createRawIpc },
 };
 
-async function createForkpool({ workers, prefetch }) {
-  const { Pool } = await import('../dist/index.js');
+async function createForkpool({ workers, prefetch }, entry = '../dist/index.js') {
+  const { Pool } = await import(entry);
   const pool = new Pool({ worker: WORK_ESM, workers, ...(prefetch ? { prefetch } : {}) });
   return { run: (job) => pool.run(job), close: () => pool.close() };
 }
 
-async function createForkpoolBase({ workers }) {
+async function createForkpoolBase(options) {
   const dist = process.env.FORKPOOL_BASE_DIST;
   if (!dist) throw new Error('set FORKPOOL_BASE_DIST to the dist/ folder of the baseline build');
-  const { Pool } = await import(`${dist}/index.js`);
-  const pool = new Pool({ worker: WORK_ESM, workers });
-  return { run: (job) => pool.run(job), close: () => pool.close() };
+  return createForkpool(options, `${dist}/index.js`);
 }
 
 async function createPoolifier({ workers, binary }) {

@@ -76,10 +76,7 @@ export function isJsonSafe(value: unknown): boolean {
  * Writers that frame the text themselves use it to skip an intermediate buffer.
  */
 export function jsonText(value: unknown): string | undefined {
-  if (value === undefined || (typeof value === 'object' && value !== null && !isJsonSafe(value))) return undefined;
-  if (typeof value === 'number' && !(Number.isFinite(value) && !Object.is(value, -0))) return undefined;
-  if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') return undefined;
-  return JSON.stringify(value);
+  return isJsonSafe(value) ? JSON.stringify(value) : undefined;
 }
 
 const UNDEFINED_BYTES = Buffer.from([TAG_UNDEFINED]);
@@ -92,27 +89,13 @@ export function jsonBytes(text: string): Buffer {
   return bytes;
 }
 
-/** Encodes a value; throws (Node's "could not be cloned" error) when it cannot be cloned. */
+/**
+ * Encodes a value into bytes of its own (a snapshot: later changes to the value do not show);
+ * throws (Node's "could not be cloned" error) when it cannot be cloned.
+ */
 export function encodeValue(value: unknown): Buffer {
-  if (value === undefined) return UNDEFINED_BYTES;
-  const text = jsonText(value);
-  if (text !== undefined) return jsonBytes(text);
-  if (value instanceof Uint8Array) {
-    // Big binary payloads skip the serializer, which would copy them twice.
-    const subtype = Buffer.isBuffer(value) ? BYTES_BUFFER : value.constructor === Uint8Array ? BYTES_UINT8ARRAY : -1;
-    if (subtype !== -1) {
-      const bytes = Buffer.allocUnsafe(2 + value.byteLength);
-      bytes[0] = TAG_BYTES;
-      bytes[1] = subtype;
-      bytes.set(value, 2);
-      return bytes;
-    }
-  }
-  const body = serialize(value);
-  const bytes = Buffer.allocUnsafe(1 + body.length);
-  bytes[0] = TAG_V8;
-  body.copy(bytes, 1);
-  return bytes;
+  const parts = encodeValueParts(value);
+  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
 }
 
 const BYTES_HEADERS = [Buffer.from([TAG_BYTES, BYTES_BUFFER]), Buffer.from([TAG_BYTES, BYTES_UINT8ARRAY])] as const;
@@ -125,6 +108,7 @@ const V8_HEADER = Buffer.from([TAG_V8]);
  */
 export function encodeValueParts(value: unknown): [Buffer] | [Buffer, Uint8Array] {
   if (value instanceof Uint8Array) {
+    // Binary payloads skip the serializer, which would copy them twice.
     const subtype = Buffer.isBuffer(value) ? BYTES_BUFFER : value.constructor === Uint8Array ? BYTES_UINT8ARRAY : -1;
     if (subtype !== -1) return [BYTES_HEADERS[subtype], value];
   }
@@ -145,6 +129,5 @@ export function decodeValue(bytes: Buffer): unknown {
     const view = bytes.subarray(2);
     return bytes[1] === BYTES_BUFFER ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
   }
-  // Receivers normally swap a reference for the file's bytes as the frame arrives; this is the fallback.
   throw new Error(`unknown value tag ${String(tag)}`);
 }

@@ -151,7 +151,6 @@ export class WorkerRuntime {
       this.#ready = true;
       this.#send(Kind.READY, 0, process.pid);
       this.#drain();
-
     } catch (error) {
       this.#sendError(Kind.INIT_ERROR, 0, error);
     }

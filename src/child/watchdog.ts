@@ -4,6 +4,7 @@
  * thread, which has its own event loop, notices that the parent is gone and kills the process.
  */
 import { Worker } from 'node:worker_threads';
+import { PARENT_DEATH_ENV } from '../supervisor/parent-death.js';
 
 const WATCHDOG_SOURCE = `
 const { workerData } = require('node:worker_threads');
@@ -17,7 +18,7 @@ export function startOrphanWatchdog(intervalMs = 250): void {
   const parentPid = process.ppid;
   if (parentPid <= 1) return;
   // The kernel already kills this process with its parent (setpriv --pdeathsig): no thread needed.
-  if (process.env.FORKPOOL_PARENT_DEATH_SIGNAL) return;
+  if (process.env[PARENT_DEATH_ENV]) return;
   const worker = new Worker(WATCHDOG_SOURCE, { eval: true, workerData: { parentPid, pid: process.pid, intervalMs }, stdout: false, stderr: false });
   // The watchdog must never keep the child alive by itself, nor crash it.
   worker.unref();

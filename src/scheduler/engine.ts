@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { decodeValue, encodeValue, jsonText } from '../channel/codec.js';
+import { decodeValue, encodeValue, jsonBytes, jsonText } from '../channel/codec.js';
 import { fromErrorRecord, toErrorRecord, type ErrorRecord } from '../channel/error-wire.js';
 import { Kind, type KindCode } from '../channel/messages.js';
 import {
@@ -167,7 +167,8 @@ export class PoolEngine {
     let payload: Buffer | string;
     try {
       const text = jsonText(input);
-      payload = text !== undefined && text.length * 3 < this.#options.maxMessageSize ? text : encodeValue(input);
+      // UTF-8 is at most 3 bytes per UTF-16 unit: only a long text needs its size measured, as bytes.
+      payload = text === undefined ? encodeValue(input) : text.length * 3 < this.#options.maxMessageSize ? text : jsonBytes(text);
     } catch (error) {
       return Promise.reject(new UnserializableError('job', error));
     }
@@ -214,7 +215,6 @@ export class PoolEngine {
     if (--this.#unsettled === 0) this.#idleSoon();
   }
 
-  /** Keeps the parent's event loop alive only while there is work: an idle pool never holds the process open. */
   /**
    * Unreference the children once the pool stays idle past this tick. A caller running one job at
    * a time submits the next from the previous one's continuation, before setImmediate fires, so
@@ -228,6 +228,7 @@ export class PoolEngine {
     });
   }
 
+  /** Keeps the parent's event loop alive only while there is work: an idle pool never holds the process open. */
   #setActive(active: boolean): void {
     if (this.#active === active) return;
     this.#active = active;
