@@ -33,7 +33,7 @@ const POOLS = ['forkpool', ...PROCESS_PEERS, 'piscina'];
 const PLAN = [
   { scenario: 'tiny', systems: [...POOLS, 'forkpool-prefetch128', 'raw-pipe', 'raw-ipc'], params: { workers: 2, jobs: quick ? 3000 : 40_000 } },
   { scenario: 'latency', systems: [...POOLS, 'raw-pipe', 'raw-ipc'], params: { workers: 2, jobs: quick ? 300 : 3000, warmup: quick ? 100 : 500 } },
-  { scenario: 'buffer', systems: POOLS, params: { workers: 2, jobs: quick ? 20 : 600, warmup: quick ? 8 : 60 } },
+  { scenario: 'buffer', systems: [...POOLS, 'raw-pipe'], params: { workers: 2, jobs: quick ? 20 : 600, warmup: quick ? 8 : 60 } },
   { scenario: 'cold', systems: POOLS, params: { workers: 8 } },
   ...(quick ? [1, 2] : [1, 2, 4, 8]).map((workers) => ({
     scenario: 'scaling',

@@ -6,6 +6,7 @@
  * where the library lets one choose it (its JSON default turns a Buffer into an array of numbers).
  */
 import { fork, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
@@ -100,7 +101,8 @@ async function createPiscina({ workers }) {
  * Frames are u32 LE length | JSON `[id, job]`; every frame queued in one tick goes out in one
  * write; jobs go round-robin to the children, as many in flight as the caller submits.
  */
-async function createRawPipe({ workers }) {
+async function createRawPipe({ workers, binary }) {
+  if (binary) return createRawBytesPipe({ workers });
   const children = [];
   const waiting = new Map();
   let nextId = 1;
@@ -147,11 +149,53 @@ async function createRawPipe({ workers }) {
         queueMicrotask(() => flush(entry));
       }
     });
-  const close = () => Promise.all(children.map(({ child, socket }) => new Promise((resolve) => {
+  return { run, close: () => closeChildren(children) };
+}
+
+/** Ends each child's channel and waits for the child to exit. */
+function closeChildren(children) {
+  return Promise.all(children.map(({ child, socket }) => new Promise((resolve) => {
     child.once('exit', resolve);
     socket.end();
   })));
-  return { run, close };
+}
+
+/**
+ * The raw pipe for the 1 MiB scenario: u32 LE length | u32 LE id | bytes, the job's bytes written
+ * as they are (no snapshot) and echoed by the child (no copy). What any pool moving bytes over a
+ * socket can reach on this machine.
+ */
+async function createRawBytesPipe({ workers }) {
+  const { readFrames } = createRequire(import.meta.url)('./workers/raw-bytes-frames.cjs');
+  const children = [];
+  const waiting = new Map();
+  let nextId = 1;
+  for (let i = 0; i < workers; i++) {
+    const child = spawn(process.execPath, [here('./workers/raw-bytes-child.cjs')], { stdio: ['ignore', 'inherit', 'inherit', 'pipe'] });
+    const socket = child.stdio[3];
+    socket.on('data', readFrames((id, bytes) => {
+      const resolve = waiting.get(id);
+      waiting.delete(id);
+      resolve(bytes);
+    }));
+    socket.on('error', () => undefined);
+    children.push({ child, socket });
+  }
+  let next = 0;
+  const run = (job) =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      waiting.set(id, resolve);
+      const header = Buffer.allocUnsafe(8);
+      header.writeUInt32LE(4 + job.length, 0);
+      header.writeUInt32LE(id, 4);
+      const { socket } = children[next++ % children.length];
+      socket.cork();
+      socket.write(header);
+      socket.write(job);
+      socket.uncork();
+    });
+  return { run, close: () => closeChildren(children) };
 }
 
 /** Node's IPC channel (JSON serialization), one message each way per job, round-robin. */

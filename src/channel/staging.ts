@@ -6,12 +6,23 @@ const MIN_SIZE = 64 * 1024;
 
 /**
  * Reusable buffers for bytes that must be copied before they are written (a work function's own
- * result buffer, which it may change once it has returned). Fresh memory costs a page fault per
- * 4 KiB on first touch, which for a 1 MiB result costs more than the copy itself; a buffer that
- * comes back once the socket has taken its bytes costs none.
+ * result buffer, which it may change once it has returned; a caller's job, snapshotted at run()).
+ * Fresh memory costs a page fault per 4 KiB on first touch, which for 1 MiB costs more than the
+ * copy itself (several times more on a virtual machine); a buffer given back once its bytes are
+ * no longer needed costs none.
  */
 export class StagingBuffers {
   readonly #free: Buffer[] = [];
+  readonly #roundUp: boolean;
+
+  /**
+   * `roundUp` sizes new buffers in powers of two, so that payloads of similar sizes fit in one
+   * another's buffers; without it they are sized exactly (for buffers that may wait in a queue
+   * in numbers, where doubling their memory would cost more than a missed reuse).
+   */
+  constructor({ roundUp = true }: { roundUp?: boolean } = {}) {
+    this.#roundUp = roundUp;
+  }
 
   /** A buffer holding `parts` one after the other, and the function that gives it back. */
   copy(parts: readonly Uint8Array[], length: number): { bytes: Buffer; release: () => void } {
@@ -31,7 +42,7 @@ export class StagingBuffers {
       if (size >= length && (best === -1 || size < (this.#free[best] as Buffer).length)) best = i;
     }
     if (best !== -1) return this.#free.splice(best, 1)[0] as Buffer;
-    // Powers of two, so that results of similar sizes fit in one another's buffers.
+    if (!this.#roundUp) return Buffer.allocUnsafeSlow(length);
     const size = length <= MIN_SIZE ? MIN_SIZE : 2 ** Math.ceil(Math.log2(length));
     return Buffer.allocUnsafeSlow(size > MAX_POOLED_BYTES ? length : size);
   }

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { decodeValue, encodeValue, jsonBytes, jsonText } from '../channel/codec.js';
+import { decodeValue, encodeValue, encodeValueParts, jsonBytes, jsonText } from '../channel/codec.js';
 import { fromErrorRecord, toErrorRecord, type ErrorRecord } from '../channel/error-wire.js';
 import { Kind, type KindCode } from '../channel/messages.js';
 import {
@@ -19,7 +19,8 @@ import type { NormalizedOptions } from '../options.js';
 import { WorkerProcess, type ExitReason } from '../supervisor/worker-process.js';
 import { Fifo } from '../queue/fifo.js';
 import { CallbackService } from './callbacks.js';
-import { settle, type Job } from './job.js';
+import { releasePayload, settle, type Job } from './job.js';
+import { StagingBuffers } from '../channel/staging.js';
 import { takeAnswered, type WorkerSlot } from './slot.js';
 
 const CHILD_ENTRY = fileURLToPath(new URL('../child/main.js', import.meta.url));
@@ -37,6 +38,8 @@ const STAGGER_MS = 100;
  */
 const FAST_JOB_MS = 0.25;
 const MEDIUM_JOB_MS = 2;
+/** Binary jobs at least this big are snapshotted into reused buffers rather than fresh ones. */
+const STAGE_JOBS_FROM = 64 * 1024;
 
 export interface WorkerSpawnEvent {
   workerId: number;
@@ -98,6 +101,7 @@ export class PoolEngine {
   readonly #hooks: EngineHooks;
   readonly #callbacks: CallbackService;
   readonly #queue = new Fifo<Job>();
+  readonly #snapshots = new StagingBuffers({ roundUp: false });
   readonly #slots = new Set<WorkerSlot>();
   #nextJobId = 1;
   #nextWorkerId = 1;
@@ -165,10 +169,11 @@ export class PoolEngine {
     }
     // A plain JSON job is kept as text and written straight into the frame batch (no Buffer each).
     let payload: Buffer | string;
+    let releasePayload: (() => void) | undefined;
     try {
-      const text = jsonText(input);
-      // UTF-8 is at most 3 bytes per UTF-16 unit: only a long text needs its size measured, as bytes.
-      payload = text === undefined ? encodeValue(input) : text.length * 3 < this.#options.maxMessageSize ? text : jsonBytes(text);
+      const staged = this.#stageBinary(input);
+      if (staged) ({ bytes: payload, release: releasePayload } = staged);
+      else payload = this.#encodeJob(input);
     } catch (error) {
       return Promise.reject(new UnserializableError('job', error));
     }
@@ -180,6 +185,7 @@ export class PoolEngine {
         id: this.#nextJobId++,
         input,
         payload,
+        releasePayload,
         timeout,
         attempts: 0,
         settled: false,
@@ -204,6 +210,21 @@ export class PoolEngine {
       this.#pump();
       this.#ensureWorkers();
     });
+  }
+
+  #encodeJob(input: unknown): Buffer | string {
+    const text = jsonText(input);
+    if (text === undefined) return encodeValue(input);
+    // UTF-8 is at most 3 bytes per UTF-16 unit: only a long text needs its size measured, as bytes.
+    return text.length * 3 < this.#options.maxMessageSize ? text : jsonBytes(text);
+  }
+
+  /** A big Buffer/Uint8Array job is snapshotted into a reused buffer (see StagingBuffers). */
+  #stageBinary(input: unknown): { bytes: Buffer; release: () => void } | undefined {
+    if (!(input instanceof Uint8Array) || input.byteLength < STAGE_JOBS_FROM) return undefined;
+    const parts = encodeValueParts(input);
+    if (parts[1] !== input) return undefined;
+    return this.#snapshots.copy(parts, parts[0].length + input.byteLength);
   }
 
   // ---------------------------------------------------------------- settling
@@ -427,6 +448,7 @@ export class PoolEngine {
       const sample = performance.now() - job.startedAt;
       this.#serviceMs = Number.isNaN(this.#serviceMs) ? sample : this.#serviceMs * 0.9 + sample * 0.1;
     }
+    releasePayload(job);
     if (!job.settled) {
       let value: unknown;
       try {
@@ -444,6 +466,7 @@ export class PoolEngine {
     const job = takeAnswered(slot, id)?.job;
     if (!job) return;
     if (!job.settled) this.#queue.unshift(job);
+    else releasePayload(job);
     this.#pump();
     this.#afterJob(slot);
   }

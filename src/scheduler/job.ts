@@ -6,6 +6,8 @@ export interface Job {
   readonly input: unknown;
   /** The job, serialized once at submission (JSON text or codec bytes): later mutations by the caller do not leak in. */
   readonly payload: Buffer | string;
+  /** Gives a pooled snapshot (`payload`) back for reuse; only once no write of it can be pending. */
+  releasePayload: (() => void) | undefined;
   readonly timeout: number;
   /** Crashes survived so far. */
   attempts: number;
@@ -36,4 +38,15 @@ export function settle(job: Job, ok: boolean, value: unknown): boolean {
   if (ok) job.resolve(value);
   else job.reject(value);
   return true;
+}
+
+/**
+ * Called once the job will not be written again and no write of it is pending: its worker has
+ * answered it (having read all of it), or released it after it settled. Writes to a worker that
+ * died are dropped with its socket.
+ */
+export function releasePayload(job: Job): void {
+  const release = job.releasePayload;
+  job.releasePayload = undefined;
+  release?.();
 }

@@ -1,6 +1,9 @@
 import { randomFillSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Pool } from '../../dist/index.js';
+import { AbortError, Pool } from '../../dist/index.js';
 import { fixture, track } from '../helpers.js';
 
 const MIB = 1024 * 1024;
@@ -109,4 +112,51 @@ describe('big payloads through a real pool', () => {
     results.forEach((result, i) => expect((result as Buffer).equals(Buffer.alloc(2 * MIB, i))).toBe(true));
     await pool.close();
   });
+
+  it('reused job snapshots never mix jobs, with cancelled jobs in flight among them', async () => {
+    // Big binary jobs are snapshotted into buffers the pool reuses once a job's worker has read
+    // it. Cancelled jobs are the risky ones (their bytes may still be queued for a socket):
+    // every fulfilled job must come back as exactly its own bytes.
+    const pool = track(new Pool({ worker: fixture('big-payload.mjs'), workers: 2 }));
+    const size = 256 * 1024;
+    for (let round = 0; round < 4; round++) {
+      const controllers: AbortController[] = [];
+      const jobs = Array.from({ length: 24 }, (_, i) => {
+        const controller = new AbortController();
+        controllers.push(controller);
+        return { fill: (round * 24 + i) % 251, promise: pool.run(Buffer.alloc(size, (round * 24 + i) % 251), { signal: controller.signal }) };
+      });
+      // Cancel every third job: some are still queued, some sent ahead, some running.
+      controllers.forEach((controller, i) => i % 3 === 1 && controller.abort());
+      const settled = await Promise.allSettled(jobs.map((job) => job.promise));
+      settled.forEach((outcome, i) => {
+        if (i % 3 === 1 && outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(AbortError);
+        else {
+          expect(outcome.status).toBe('fulfilled');
+          expect(Buffer.compare((outcome as PromiseFulfilledResult<Buffer>).value, Buffer.alloc(size, jobs[i]?.fill))).toBe(0);
+        }
+      });
+    }
+    expect(pool.stats().cancelled).toBeGreaterThan(0);
+    await pool.close();
+  });
+
+  it('a big job whose worker crashed is sent again with the same bytes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'forkpool-big-'));
+    try {
+      const pool = track(new Pool({ worker: fixture('big-payload.mjs'), workers: 1, maxRetries: 1, env: { ...process.env, BIG_PAYLOAD_CRASH_MARK: join(dir, 'crashed') } }));
+      const job = bigBuffer(MIB);
+      job[0] = 0xcc;
+      // Other big jobs queued behind it reuse released snapshots meanwhile.
+      const others = Array.from({ length: 6 }, (_, i) => Buffer.alloc(MIB, i));
+      const [result, ...rest] = await Promise.all([pool.run(job), ...others.map((other) => pool.run(other))]);
+      expect(Buffer.compare(result as Buffer, job)).toBe(0);
+      rest.forEach((value, i) => expect(Buffer.compare(value as Buffer, others[i] as Buffer)).toBe(0));
+      expect(pool.stats().retried).toBe(1);
+      await pool.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
+
