@@ -5,6 +5,7 @@ import { FrameReader, FrameWriter } from '../channel/frames.js';
 import { CHANNEL_FD, Kind, type KindCode } from '../channel/messages.js';
 import { MessageTooLargeError, UnserializableError } from '../errors.js';
 import { startOrphanWatchdog } from './watchdog.js';
+import { removeAddedEnv } from '../supervisor/allocator-env.js';
 import { JobContext } from './job-context.js';
 import type { InitMessage, WorkerHandlers } from './types.js';
 
@@ -45,6 +46,8 @@ export class WorkerRuntime {
   readonly #calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
 
   constructor(handlers: Promise<WorkerHandlers>, socket = new Socket({ fd: CHANNEL_FD, readable: true, writable: true })) {
+    // Before any user code runs (the module is still loading; a script-mode compat worker is here).
+    removeAddedEnv();
     this.#socket = socket;
     this.#writer = new FrameWriter(socket);
     this.#handlers = handlers;

@@ -17,6 +17,7 @@ import {
 } from '../errors.js';
 import type { NormalizedOptions } from '../options.js';
 import { WorkerProcess, type ExitReason } from '../supervisor/worker-process.js';
+import { withAllocatorEnv } from '../supervisor/allocator-env.js';
 import { Fifo } from '../queue/fifo.js';
 import { CallbackService } from './callbacks.js';
 import { releasePayload, settle, type Job } from './job.js';
@@ -583,7 +584,7 @@ export class PoolEngine {
       {
         args: this.#options.child?.args ?? [CHILD_ENTRY, this.#options.workerUrl],
         execArgv: this.#options.execArgv,
-        env: this.#options.child ? { ...(this.#options.env ?? process.env), ...this.#options.child.env } : this.#options.env,
+        env: withAllocatorEnv(this.#options.child ? { ...(this.#options.env ?? process.env), ...this.#options.child.env } : (this.#options.env ?? process.env)),
         cwd: this.#options.cwd,
         maxMessageSize: this.#options.maxMessageSize,
       },
