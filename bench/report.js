@@ -120,6 +120,10 @@ export function renderMarkdown(report) {
   goal('tiny-job throughput ÷ raw pipe (goal ≥ 0.60)', `${tinyVsPipe.toFixed(2)}`, known(tinyVsPipe) && tinyVsPipe >= 0.6);
   goal('round trip ÷ raw IPC ping-pong (goal ≤ 1.1×)', `${rtVsIpc.toFixed(2)}×`, known(rtVsIpc) && rtVsIpc <= 1.1);
   goal('1 MiB Buffers ÷ best process peer (goal ≥ 1.8×)', `${bufVsPeer.toFixed(2)}×`, known(bufVsPeer) && bufVsPeer >= 1.8);
+  const rawBytesVsPeer = get(summary, 'buffer', 'raw-pipe', 'mibPerSec') / (bestBuf?.value ?? NaN);
+  if (known(rawBytesVsPeer)) {
+    lines.push(`  - for scale: the raw byte pipe (no snapshot, no copy, no clone) ÷ best process peer: **${rawBytesVsPeer.toFixed(2)}×**; forkpool ÷ raw byte pipe: **${(fp('buffer', 'mibPerSec') / get(summary, 'buffer', 'raw-pipe', 'mibPerSec')).toFixed(2)}**`);
+  }
   goal('cold start first result ÷ fastest process peer (goal < 1×)', `${coldVsPeer.toFixed(2)}×`, known(coldVsPeer) && coldVsPeer < 1);
   const extra = (title, entry) => {
     if (!entry) return;
