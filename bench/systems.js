@@ -24,7 +24,7 @@ export const SYSTEMS = {
   workerpool: { module: 'workerpool', label: 'workerpool (process)', isolation: 'process', create: createWorkerpool },
   tinypool: { module: 'tinypool', label: 'tinypool (child_process)', isolation: 'process', create: createTinypool },
   piscina: { module: 'piscina', label: 'piscina (threads, no isolation)', isolation: 'thread', create: createPiscina },
-  'raw-pipe': { module: undefined, label: 'raw pipe (length-prefixed JSON, pipelined)', isolation: 'baseline', create: createRawPipe },
+  'raw-pipe': { module: undefined, label: 'raw pipe (length-prefixed JSON, pipelined; bytes as they are for 1 MiB)', isolation: 'baseline', create: createRawPipe },
   'raw-ipc': { module: undefined, label: 'raw child_process IPC ping-pong', isolation: 'baseline', create: createRawIpc },
 };
 
