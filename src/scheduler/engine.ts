@@ -170,15 +170,16 @@ export class PoolEngine {
     }
     // A plain JSON job is kept as text and written straight into the frame batch (no Buffer each).
     let payload: Buffer | string;
-    let releasePayload: (() => void) | undefined;
+    let release: (() => void) | undefined;
     try {
       const staged = this.#stageBinary(input);
-      if (staged) ({ bytes: payload, release: releasePayload } = staged);
+      if (staged) ({ bytes: payload, release } = staged);
       else payload = this.#encodeJob(input);
     } catch (error) {
       return Promise.reject(new UnserializableError('job', error));
     }
     if (typeof payload !== 'string' && payload.length > this.#options.maxMessageSize) {
+      release?.();
       return Promise.reject(new MessageTooLargeError('job', payload.length, this.#options.maxMessageSize));
     }
     return new Promise((resolve, reject) => {
@@ -186,7 +187,7 @@ export class PoolEngine {
         id: this.#nextJobId++,
         input,
         payload,
-        releasePayload,
+        releasePayload: release,
         timeout,
         attempts: 0,
         settled: false,
@@ -263,6 +264,8 @@ export class PoolEngine {
     const slot = job.worker;
     if (!slot) {
       this.#queue.remove(job);
+      // A queued job has no write pending: a worker it was sent to before released it, or died.
+      releasePayload(job);
       this.#finish(job, false, new AbortError(reason));
       this.#hooks.drain();
       return;
