@@ -103,14 +103,11 @@ async function createPiscina({ workers }) {
  */
 async function createRawPipe({ workers, binary }) {
   if (binary) return createRawBytesPipe({ workers });
-  const children = [];
   const waiting = new Map();
   let nextId = 1;
-  for (let i = 0; i < workers; i++) {
-    const child = spawn(process.execPath, [here('./workers/raw-pipe-child.cjs')], { stdio: ['ignore', 'inherit', 'inherit', 'pipe'] });
-    const socket = child.stdio[3];
+  const children = spawnRawChildren('./workers/raw-pipe-child.cjs', workers, () => {
     let pending = null;
-    socket.on('data', (chunk) => {
+    return (chunk) => {
       let buffer = pending ? Buffer.concat([pending, chunk]) : chunk;
       let offset = 0;
       while (buffer.length - offset >= 4) {
@@ -118,15 +115,11 @@ async function createRawPipe({ workers, binary }) {
         if (buffer.length - offset - 4 < length) break;
         const [id, value] = JSON.parse(buffer.toString('utf8', offset + 4, offset + 4 + length));
         offset += 4 + length;
-        const resolve = waiting.get(id);
-        waiting.delete(id);
-        resolve(value);
+        settle(waiting, id, value);
       }
       pending = offset < buffer.length ? buffer.subarray(offset) : null;
-    });
-    socket.on('error', () => undefined);
-    children.push({ child, socket, out: [], scheduled: false });
-  }
+    };
+  }).map((entry) => ({ ...entry, out: [], scheduled: false }));
   let next = 0;
   const flush = (entry) => {
     entry.scheduled = false;
@@ -152,6 +145,27 @@ async function createRawPipe({ workers, binary }) {
   return { run, close: () => closeChildren(children) };
 }
 
+/**
+ * Spawns the raw baselines' children, each with a socketpair on fd 3; `listener()` makes one
+ * child's 'data' listener (it may keep state of its own).
+ */
+function spawnRawChildren(script, workers, listener) {
+  return Array.from({ length: workers }, () => {
+    const child = spawn(process.execPath, [here(script)], { stdio: ['ignore', 'inherit', 'inherit', 'pipe'] });
+    const socket = child.stdio[3];
+    socket.on('data', listener());
+    socket.on('error', () => undefined);
+    return { child, socket };
+  });
+}
+
+/** Resolves the job waiting under `id`. */
+function settle(waiting, id, value) {
+  const resolve = waiting.get(id);
+  waiting.delete(id);
+  resolve(value);
+}
+
 /** Ends each child's channel and waits for the child to exit. */
 function closeChildren(children) {
   return Promise.all(children.map(({ child, socket }) => new Promise((resolve) => {
@@ -167,20 +181,9 @@ function closeChildren(children) {
  */
 async function createRawBytesPipe({ workers }) {
   const { readFrames } = createRequire(import.meta.url)('./workers/raw-bytes-frames.cjs');
-  const children = [];
   const waiting = new Map();
   let nextId = 1;
-  for (let i = 0; i < workers; i++) {
-    const child = spawn(process.execPath, [here('./workers/raw-bytes-child.cjs')], { stdio: ['ignore', 'inherit', 'inherit', 'pipe'] });
-    const socket = child.stdio[3];
-    socket.on('data', readFrames((id, bytes) => {
-      const resolve = waiting.get(id);
-      waiting.delete(id);
-      resolve(bytes);
-    }));
-    socket.on('error', () => undefined);
-    children.push({ child, socket });
-  }
+  const children = spawnRawChildren('./workers/raw-bytes-child.cjs', workers, () => readFrames((id, bytes) => settle(waiting, id, bytes)));
   let next = 0;
   const run = (job) =>
     new Promise((resolve) => {
@@ -205,11 +208,7 @@ async function createRawIpc({ workers }) {
   let nextId = 1;
   for (let i = 0; i < workers; i++) {
     const child = fork(here('./workers/raw-ipc-child.cjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.on('message', ({ id, value }) => {
-      const resolve = waiting.get(id);
-      waiting.delete(id);
-      resolve(value);
-    });
+    child.on('message', ({ id, value }) => settle(waiting, id, value));
     children.push(child);
   }
   let next = 0;
