@@ -1,7 +1,6 @@
 export { Pool, type Outcome, type CloseOptions, type PoolEvents } from './pool.js';
 export type { PoolOptions, CallbackHandler, CallbackInfo } from './options.js';
-export type { RunOptions, PoolStats, WorkerExitEvent, WorkerSpawnEvent } from './scheduler/engine.js';
-export type { ExitReason } from './supervisor/worker-process.js';
+export type { RunOptions, PoolStats, WorkerExitEvent, WorkerSpawnEvent, ExitReason } from './pool-types.js';
 export type { JobOf, ResultOf } from './types.js';
 export type { WorkContext } from './child/types.js';
 export * from './prefork/index.js';

@@ -120,6 +120,18 @@ export function integer(name: string, value: unknown, min: number, fallback: num
   return value;
 }
 
+/** Node fires a timer longer than this after 1 ms (with a warning): longer waits are refused. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A time in ms for a timer: an integer from `min` to MAX_TIMER_MS (about 24.8 days). */
+export function timerMs(name: string, value: unknown, min: number, fallback: number): number {
+  const ms = integer(name, value, min, fallback);
+  if (ms > MAX_TIMER_MS) {
+    throw new InvalidOptionError(name, `at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest timer Node keeps), got ${ms}; use 0 for no limit.`);
+  }
+  return ms;
+}
+
 /** Like `integer` but also accepts Infinity (for limits). */
 function limit(name: string, value: unknown, min: number, fallback: number): number {
   if (value === Infinity) return Infinity;
@@ -197,21 +209,21 @@ export function normalizeOptions(options: PoolOptions<any, any>): NormalizedOpti
     workerUrl: workerModuleUrl(options.worker),
     minWorkers,
     maxWorkers,
-    idleTimeout: integer('idleTimeout', options.idleTimeout, 0, 10_000),
-    timeout: integer('timeout', options.timeout, 0, 0),
+    idleTimeout: timerMs('idleTimeout', options.idleTimeout, 0, 10_000),
+    timeout: timerMs('timeout', options.timeout, 0, 0),
     maxRetries: integer('maxRetries', options.maxRetries, 0, 0),
     initData: options.initData,
     ...spawn,
     maxMessageSize,
     prefetch: integer('prefetch', options.prefetch, 1, 512),
-    killTimeout: integer('killTimeout', options.killTimeout, 0, 1000),
-    startTimeout: integer('startTimeout', options.startTimeout, 0, 30_000),
+    killTimeout: timerMs('killTimeout', options.killTimeout, 0, 1000),
+    startTimeout: timerMs('startTimeout', options.startTimeout, 0, 30_000),
     maxJobsPerWorker: integer('maxJobsPerWorker', options.maxJobsPerWorker, 0, 0),
     maxMemoryPerWorker: integer('maxMemoryPerWorker', options.maxMemoryPerWorker, 0, 0),
-    maxQueue: limit('maxQueue', options.maxQueue, 0, Infinity),
+    maxQueue: limit('maxQueue', options.maxQueue, 1, Infinity),
     maxStartFailures: integer('maxStartFailures', options.maxStartFailures, 1, 3),
     callbacks,
-    callbackTimeout: integer('callbackTimeout', options.callbackTimeout, 0, 0),
+    callbackTimeout: timerMs('callbackTimeout', options.callbackTimeout, 0, 0),
     handleSignals: options.handleSignals ?? false,
   };
 }

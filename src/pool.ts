@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { PoolClosedError, QueueFullError } from './errors.js';
 import { normalizeOptions, type ChildOverride, type NormalizedOptions, type PoolOptions } from './options.js';
-import { PoolEngine, type PoolStats, type RunOptions, type WorkerExitEvent, type WorkerSpawnEvent } from './scheduler/engine.js';
+import { PoolEngine } from './scheduler/engine.js';
+import type { PoolStats, RunOptions, WorkerExitEvent, WorkerSpawnEvent } from './pool-types.js';
 import { OutcomeQueue, type Outcome } from './queue/outcomes.js';
 import { installSignalHandlers } from './signals.js';
 import type { JobOf, ResultOf } from './types.js';
@@ -55,7 +56,7 @@ export class Pool<W = any, Mapped = ResultOf<W>> extends EventEmitter {
         later(() => {
           if (this.listenerCount('error') > 0) this.emit('error', error);
         }),
-      // Called after every dispatch: schedule nothing unless someone waits for room.
+      // Called once each time the queue goes from full to having room.
       drain: () => {
         if (this.#roomWaiters.length > 0 || this.listenerCount('drain') > 0) later(() => this.#onDrain());
       },
@@ -109,6 +110,7 @@ export class Pool<W = any, Mapped = ResultOf<W>> extends EventEmitter {
   /** Resolves when the queue has room for another job (see `maxQueue`). */
   drained(): Promise<void> {
     if (this.#engine.room() > 0 || this.#engine.closing) return Promise.resolve();
+    this.#engine.waitForRoom();
     return new Promise((resolve) => this.#roomWaiters.push(resolve));
   }
 

@@ -4,7 +4,7 @@ import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AbortError, InvalidOptionError, PoolClosedError, UnserializableError } from '../errors.js';
 import type { CloseOptions, Outcome } from '../pool.js';
-import type { RunOptions } from '../scheduler/engine.js';
+import type { RunOptions } from '../pool-types.js';
 import type { JobOf, ResultOf } from '../types.js';
 import { OutcomeQueue } from '../queue/outcomes.js';
 import { withDeadline } from './connection.js';

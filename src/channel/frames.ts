@@ -5,6 +5,11 @@ import { StagingBuffers } from './staging.js';
 /** Frames longer than this on the wire are treated as garbage: no real message comes near it. */
 const HARD_FRAME_LIMIT = 2 ** 31 - 1;
 
+/** What a FrameWriter writes to: a net.Socket, or the child's blocking answer fd (child/sync-sink.ts). */
+export type FrameSink = Pick<Socket, 'cork' | 'uncork' | 'writableLength' | 'destroyed' | 'writable'> & {
+  write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean;
+};
+
 export type FrameHandler = (kind: KindCode, id: number, payload: Buffer) => void;
 
 /**
@@ -88,7 +93,7 @@ const BATCH_SIZE = 64 * 1024;
  * on a socketpair), so small messages allocate nothing per frame.
  */
 export class FrameWriter {
-  readonly #socket: Socket;
+  readonly #socket: FrameSink;
   /** Buffers already closed for this flush (a finished batch segment, big payloads). */
   #pending: Buffer[] = [];
   /** For some of `#pending`: called once the socket has taken that buffer's bytes. */
@@ -99,7 +104,7 @@ export class FrameWriter {
   #scheduled = false;
   #closed = false;
 
-  constructor(socket: Socket) {
+  constructor(socket: FrameSink) {
     this.#socket = socket;
   }
 

@@ -34,18 +34,31 @@ export const Kind = {
   FINAL: 26,
   /** child -> parent: the child's RSS in KiB (in the id field), sent after each job when asked. */
   RSS: 27,
+  /**
+   * child -> parent: the child is exiting and every answer it finished is ahead of this frame;
+   * id = the job it was running (0: none). Sent from its exit path (process.exit, an uncaught
+   * exception, a SIGTERM it acts on), so the parent charges exactly that job.
+   */
+  EXITING: 28,
+  /** child -> parent: service time of the jobs answered since the last one: id = count, payload = total µs. */
+  BUSY: 29,
 } as const;
 
 export type KindCode = (typeof Kind)[keyof typeof Kind];
 
-const FROM_CHILD = new Set<number>([Kind.READY, Kind.INIT_ERROR, Kind.RESULT, Kind.JOB_ERROR, Kind.RELEASED, Kind.CALLBACK, Kind.FINAL, Kind.RSS]);
+const FROM_CHILD = new Set<number>([Kind.READY, Kind.INIT_ERROR, Kind.RESULT, Kind.JOB_ERROR, Kind.RELEASED, Kind.CALLBACK, Kind.FINAL, Kind.RSS, Kind.EXITING, Kind.BUSY]);
 
 /** Kinds a child may send: anything else on the parent's side of the channel is garbage. */
 export function isChildKind(kind: number): boolean {
   return FROM_CHILD.has(kind);
 }
 
-/** The channel is the child's fd 3: a socketpair end, separate from stdout and stderr. */
+/**
+ * The channel is the child's fd 3: a socketpair end, separate from stdout and stderr. A pool
+ * worker reads its jobs there and writes its answers to ANSWER_FD, a second socketpair written
+ * with blocking writes (see child/sync-sink.ts); a prefork child uses fd 3 both ways.
+ */
 export const CHANNEL_FD = 3;
+export const ANSWER_FD = 4;
 
 export const HEADER_SIZE = 9;

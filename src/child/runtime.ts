@@ -2,11 +2,13 @@ import { Socket } from 'node:net';
 import { decodeValue, encodeValue, encodeValueParts, jsonBytes, jsonText, TAG_JSON } from '../channel/codec.js';
 import { fromErrorRecord, toErrorRecord, type ErrorRecord } from '../channel/error-wire.js';
 import { FrameReader, FrameWriter } from '../channel/frames.js';
-import { CHANNEL_FD, Kind, type KindCode } from '../channel/messages.js';
+import { ANSWER_FD, CHANNEL_FD, Kind, type KindCode } from '../channel/messages.js';
 import { MessageTooLargeError, UnserializableError } from '../errors.js';
 import { startOrphanWatchdog } from './watchdog.js';
 import { removeAddedEnv } from '../supervisor/allocator-env.js';
 import { JobContext } from './job-context.js';
+import { SyncFdSink } from './sync-sink.js';
+import { blockingStdio } from './blocking-stdio.js';
 import type { InitMessage, WorkerHandlers } from './types.js';
 
 interface QueuedJob {
@@ -27,7 +29,6 @@ const YIELD_AFTER_MS = 2;
  * in `queue` and can be taken back (RELEASE) until they start.
  */
 export class WorkerRuntime {
-  readonly #socket: Socket;
   readonly #writer: FrameWriter;
   readonly #handlers: Promise<WorkerHandlers>;
   readonly #queue: QueuedJob[] = [];
@@ -45,11 +46,17 @@ export class WorkerRuntime {
   #nextCallId = 1;
   readonly #calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
 
-  constructor(handlers: Promise<WorkerHandlers>, socket = new Socket({ fd: CHANNEL_FD, readable: true, writable: true })) {
+  /** Answers finished since the BUSY frame last went out, and their service time (µs). */
+  #busyCount = 0;
+  #busyMicros = 0;
+  #saidGoodbye = false;
+
+  constructor(handlers: Promise<WorkerHandlers>, socket = new Socket({ fd: CHANNEL_FD, readable: true, writable: false })) {
     // Before any user code runs (the module is still loading; a script-mode compat worker is here).
     removeAddedEnv();
-    this.#socket = socket;
-    this.#writer = new FrameWriter(socket);
+    blockingStdio();
+    // The parent closed its end of the answer channel: it is gone or stopping this worker.
+    this.#writer = new FrameWriter(new SyncFdSink(ANSWER_FD, () => setImmediate(() => process.exit(0))));
     this.#handlers = handlers;
     // A load failure is reported when INIT arrives; keep Node from calling it unhandled meanwhile.
     handlers.catch(() => undefined);
@@ -70,6 +77,8 @@ export class WorkerRuntime {
     socket.on('end', orphaned);
     socket.on('error', orphaned);
     process.on('SIGTERM', this.#onTerminate);
+    // process.exit() in user code, an uncaught exception or an unhandled rejection all pass here.
+    process.on('exit', this.#sayGoodbye);
     // Before the module loads: a module or init() spinning synchronously must still die with its parent.
     startOrphanWatchdog();
   }
@@ -86,8 +95,27 @@ export class WorkerRuntime {
       this.#running?.abort(new Error('The worker is being stopped (SIGTERM).'));
       if (process.listenerCount('SIGTERM') > 1) return;
       process.off('SIGTERM', this.#onTerminate);
+      this.#sayGoodbye();
       process.kill(process.pid, 'SIGTERM');
     });
+  };
+
+  /**
+   * On the way out: every answer finished so far, then EXITING with the job that was running.
+   * The writes are synchronous (the answer fd is blocking), so they are in the kernel before the
+   * process is gone, and the parent charges the running job alone; jobs sent ahead that never
+   * started go back to its queue uncharged.
+   */
+  readonly #sayGoodbye = (): void => {
+    if (this.#saidGoodbye) return;
+    this.#saidGoodbye = true;
+    try {
+      this.#sendBusy();
+      this.#writer.send(Kind.EXITING, this.#running?.jobId ?? 0, encodeValue(undefined));
+      this.#writer.flush();
+    } catch {
+      // The parent is gone: nobody to tell.
+    }
   };
 
   #send(kind: KindCode, id: number, value: unknown): void {
@@ -198,48 +226,67 @@ export class WorkerRuntime {
         value = work(decodeValue(job.payload), ctx);
       } catch (error) {
         this.#sendError(Kind.JOB_ERROR, jobId, error);
-        this.#jobDone();
+        this.#jobDone(jobStart);
         continue;
       }
       if (isThenable(value)) {
-        this.#writer.flush();
+        this.#flush();
         Promise.resolve(value).then(
           (result) => {
             this.#sendResult(jobId, result);
-            this.#jobDone();
+            this.#jobDone(jobStart);
+            this.#flush();
             this.#runQueued();
           },
           (error: unknown) => {
             this.#sendError(Kind.JOB_ERROR, jobId, error);
-            this.#jobDone();
+            this.#jobDone(jobStart);
+            this.#flush();
             this.#runQueued();
           },
         );
         return;
       }
       this.#sendResult(jobId, value);
-      this.#jobDone();
-      const now = performance.now();
+      const now = this.#jobDone(jobStart);
       // Tiny results leave together; a result that took a while leaves at once.
       if (++sinceFlush >= FLUSH_EVERY || now - jobStart >= SLOW_JOB_MS) {
         sinceFlush = 0;
-        this.#writer.flush();
+        this.#flush();
       }
       // Let the event loop read what arrived meanwhile (RELEASE, ABORT, more jobs) between batches.
       if (now - batchStart >= YIELD_AFTER_MS && this.#queue.length > 0) {
-        this.#writer.flush();
+        this.#flush();
         setImmediate(() => this.#runQueued());
         return;
       }
     }
     this.#draining = false;
-    this.#writer.flush();
+    this.#flush();
     this.#exitIfIdle();
   }
 
-  #jobDone(): void {
+  /** Returns performance.now() at the job's end. */
+  #jobDone(jobStart: number): number {
     this.#running = undefined;
+    const now = performance.now();
+    this.#busyCount++;
+    this.#busyMicros += (now - jobStart) * 1000;
     if (this.#reportRss) this.#writer.send(Kind.RSS, Math.min(Math.round(process.memoryUsage.rss() / 1024), 0xffffffff), encodeValue(undefined));
+    return now;
+  }
+
+  /** The parent sizes what it sends ahead by how long jobs take here, told once per flush. */
+  #sendBusy(): void {
+    if (this.#busyCount === 0) return;
+    this.#writer.sendText(Kind.BUSY, Math.min(this.#busyCount, 0xffffffff), TAG_JSON, String(Math.round(this.#busyMicros)));
+    this.#busyCount = 0;
+    this.#busyMicros = 0;
+  }
+
+  #flush(): void {
+    this.#sendBusy();
+    this.#writer.flush();
   }
 
   #sendResult(id: number, value: unknown): void {
@@ -277,8 +324,8 @@ export class WorkerRuntime {
 
   #exitIfIdle(): void {
     if (!this.#shuttingDown || this.#draining || this.#queue.length > 0) return;
-    this.#writer.flush();
-    this.#socket.end(() => process.exit(0));
+    this.#flush();
+    process.exit(0);
   }
 }
 

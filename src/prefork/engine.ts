@@ -1,7 +1,6 @@
 import { decodeValue } from '../channel/codec.js';
 import { fromErrorRecord, type ErrorRecord } from '../channel/error-wire.js';
 import { Kind, type KindCode } from '../channel/messages.js';
-import { MAX_MESSAGE_SIZE } from '../options.js';
 import { CallbackService } from '../scheduler/callbacks.js';
 import { WorkerProcess } from '../supervisor/worker-process.js';
 import { SignalTrap } from './signal-trap.js';
@@ -242,7 +241,7 @@ export class PreforkEngine {
       retiring: false,
     } as unknown as Child;
     child.proc = new WorkerProcess(
-      { args: config.args, execArgv: config.execArgv, env: config.env, cwd: config.cwd, maxMessageSize: MAX_MESSAGE_SIZE },
+      { args: config.args, execArgv: config.execArgv, env: config.env, cwd: config.cwd },
       {
         frame: (kind, id, payload) => this.#onFrame(child, kind, id, payload),
         garbage: () => undefined,

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { InvalidOptionError } from '../errors.js';
-import { describe, integer, normalizeSpawn, workerModuleUrl, type CallbackHandler } from '../options.js';
+import { describe, integer, timerMs, normalizeSpawn, workerModuleUrl, type CallbackHandler } from '../options.js';
 import { toSignal, UNTRAPPABLE } from './signals.js';
 import type { ChildReapEvent, EngineConfig } from './types.js';
 
@@ -108,11 +108,11 @@ export function normalizePreforkOptions(options: PreforkOptions): EngineConfig {
     maxWorkers: integer('maxWorkers', options.maxWorkers, 0, availableParallelism()),
     trapSignals: normalizeTrapSignals(options.trapSignals, { SIGTERM: 'SIGTERM' }),
     callbacks: checkCallbacks(options.callbacks) as Record<string, CallbackHandler>,
-    callbackTimeout: integer('callbackTimeout', options.callbackTimeout, 0, 0),
-    childTimeout: integer('childTimeout', options.childTimeout, 0, 0),
-    killTimeout: integer('killTimeout', options.killTimeout, 0, 1000),
-    spawnInterval: integer('spawnInterval', options.spawnInterval, 0, 0),
-    errRespawnInterval: integer('errRespawnInterval', options.errRespawnInterval, 0, 1000),
+    callbackTimeout: timerMs('callbackTimeout', options.callbackTimeout, 0, 0),
+    childTimeout: timerMs('childTimeout', options.childTimeout, 0, 0),
+    killTimeout: timerMs('killTimeout', options.killTimeout, 0, 1000),
+    spawnInterval: timerMs('spawnInterval', options.spawnInterval, 0, 0),
+    errRespawnInterval: timerMs('errRespawnInterval', options.errRespawnInterval, 0, 1000),
     beforeFork: optionalFunction('beforeFork', options.beforeFork),
     afterFork: optionalFunction('afterFork', options.afterFork),
     onChildReap: optionalFunction('onChildReap', options.onChildReap),

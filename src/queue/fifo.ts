@@ -26,6 +26,11 @@ export class Fifo<T> {
     }
   }
 
+  /** The item `shift` would return, left in place. */
+  peek(): T | undefined {
+    return this.#size === 0 ? undefined : this.#items[this.#head];
+  }
+
   shift(): T | undefined {
     if (this.#size === 0) return undefined;
     const item = this.#items[this.#head];

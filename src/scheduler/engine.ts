@@ -1,3 +1,4 @@
+import { addAbortListener } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { decodeValue, encodeValue, encodeValueParts, jsonBytes, jsonText } from '../channel/codec.js';
@@ -15,46 +16,27 @@ import {
   WorkerCrashedError,
   WorkerInitError,
 } from '../errors.js';
-import type { NormalizedOptions } from '../options.js';
+import { MAX_TIMER_MS, type NormalizedOptions } from '../options.js';
 import { WorkerProcess, type ExitReason } from '../supervisor/worker-process.js';
+import { classifyExit } from '../supervisor/exit-classifier.js';
+import { SpawnPolicy } from '../supervisor/spawn-policy.js';
+import type { PoolStats, RunOptions, WorkerExitEvent, WorkerSpawnEvent } from '../pool-types.js';
+import { isolated, pickStealVictim, pickWorker, sendAheadDepth } from './dispatcher.js';
+import { Ledger } from './ledger.js';
 import { withAllocatorEnv } from '../supervisor/allocator-env.js';
 import { Fifo } from '../queue/fifo.js';
 import { CallbackService } from './callbacks.js';
-import { releasePayload, settle, type Job } from './job.js';
+import { releasePayload, type Job } from './job.js';
 import { StagingBuffers } from '../channel/staging.js';
 import { takeAnswered, type WorkerSlot } from './slot.js';
 
 const CHILD_ENTRY = fileURLToPath(new URL('../child/main.js', import.meta.url));
 
-/** Back-off between failed worker starts: 100 ms, doubling, at most 2 s. */
-const START_BACKOFF_MS = 100;
-const START_BACKOFF_MAX_MS = 2000;
 /** Workers booting at once, and the pace of further starts (see ensureWorkers). */
 const SPAWN_CONCURRENCY = Math.max(2, availableParallelism());
 const STAGGER_MS = 100;
-/**
- * Jobs are sent ahead to a busy worker only when they are known to be short: a long job ahead
- * would make them wait while another worker idles (a synchronous job cannot even be asked to give
- * them back). Below FAST_JOB_MS of average service time the full `prefetch` applies.
- */
-const FAST_JOB_MS = 0.25;
-const MEDIUM_JOB_MS = 2;
 /** Binary jobs at least this big are snapshotted into reused buffers rather than fresh ones. */
 const STAGE_JOBS_FROM = 64 * 1024;
-
-export interface WorkerSpawnEvent {
-  workerId: number;
-  pid: number | undefined;
-}
-
-export interface WorkerExitEvent {
-  workerId: number;
-  pid: number | undefined;
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  /** Why it ended: `crash` when it ended by itself mid-life, otherwise why forkpool ended it. */
-  reason: ExitReason;
-}
 
 export interface EngineHooks {
   workerSpawn(event: WorkerSpawnEvent): void;
@@ -64,37 +46,10 @@ export interface EngineHooks {
   drain(): void;
 }
 
-export interface RunOptions {
-  /** This job's time limit in ms (0 = none); overrides the pool's `timeout`. */
-  timeout?: number;
-  /** Cancels the job: a queued job is dropped, a running one's worker is stopped and replaced. */
-  signal?: AbortSignal;
-}
-
-export interface PoolStats {
-  /** Live worker processes (starting, serving or retiring). */
-  workers: number;
-  starting: number;
-  idle: number;
-  busy: number;
-  /** Jobs waiting to start: in the pool's queue or sent ahead to a busy worker. */
-  queued: number;
-  /** Jobs running now (at most one per worker). */
-  running: number;
-  submitted: number;
-  completed: number;
-  failed: number;
-  timedOut: number;
-  cancelled: number;
-  retried: number;
-  crashed: number;
-  spawned: number;
-  exited: number;
-}
-
 /**
- * The scheduler and supervisor behind `Pool`: queue, dispatch (with prefetch and work stealing),
- * timeouts, cancellation, retries, respawn with back-off, recycling and shutdown.
+ * The scheduler and supervisor behind `Pool`, wiring its units: the ledger (settle once,
+ * counts), the dispatcher (which worker, how many ahead, stealing), the exit classifier (what a
+ * worker's end means, who is charged) and the spawn policy (back-off, give-up).
  * Invariant: every submitted job settles exactly once, and every spawned child is reaped.
  */
 export class PoolEngine {
@@ -102,31 +57,36 @@ export class PoolEngine {
   readonly #hooks: EngineHooks;
   readonly #callbacks: CallbackService;
   readonly #queue = new Fifo<Job>();
+  /** Jobs waiting out a retry back-off. */
+  readonly #retrying = new Set<Job>();
   readonly #snapshots = new StagingBuffers({ roundUp: false });
   readonly #slots = new Set<WorkerSlot>();
+  readonly #ledger = new Ledger(() => this.#idleSoon());
+  readonly #policy: SpawnPolicy;
   #nextJobId = 1;
   #nextWorkerId = 1;
   #closing = false;
   #forced = false;
   #broken: WorkerInitError | undefined;
-  #startFailures = 0;
-  #spawnNotBefore = 0;
   /** One timer for "spawn again later" (start back-off or staggered starts), due at #spawnTimerAt. */
   #spawnTimer: NodeJS.Timeout | undefined;
   #spawnTimerAt = 0;
   #lastSpawnAt = 0;
   #closed: Promise<void> | undefined;
   #resolveClosed: (() => void) | undefined;
-  #unsettled = 0;
+  /** close() holds the event loop until every child is reaped. */
+  #closeHold = 0;
   #active = true;
   #idleCheck: NodeJS.Immediate | undefined;
-  /** Moving average of job service time (ms), measured from start to answer; NaN until known. */
+  /** The queue was full (maxQueue reached): `drain` fires once it has room again. */
+  #full = false;
+  /** Moving average of job service time (ms) as the children measure it; NaN until known. */
   #serviceMs = Number.NaN;
-  readonly #stats = { submitted: 0, completed: 0, failed: 0, timedOut: 0, cancelled: 0, retried: 0, crashed: 0, spawned: 0, exited: 0 };
 
   constructor(options: NormalizedOptions, hooks: EngineHooks) {
     this.#options = options;
     this.#hooks = hooks;
+    this.#policy = new SpawnPolicy(options.maxStartFailures);
     this.#callbacks = new CallbackService(options.callbacks, options.callbackTimeout);
     try {
       encodeValue(options.initData);
@@ -142,22 +102,27 @@ export class PoolEngine {
   }
 
   get queued(): number {
-    return this.#queue.length;
+    return this.#queue.length + this.#retrying.size;
   }
 
   /** How many more jobs are accepted now before ERR_QUEUE_FULL. */
   room(): number {
     let free = 0;
     for (const slot of this.#slots) if (slot.state === 'ready' && slot.inflight.length === 0 && !slot.recycle) free++;
-    return this.#options.maxQueue - this.#queue.length + free;
+    return this.#options.maxQueue - this.queued + free;
+  }
+
+  /** Someone waits for room: `drain` fires once there is some. */
+  waitForRoom(): void {
+    this.#full = true;
   }
 
   /** Submits one job; the promise settles exactly once. */
   submit(input: unknown, options: RunOptions = {}): Promise<unknown> {
     if (this.#closing) return Promise.reject(new PoolClosedError());
     const timeout = options.timeout === undefined ? this.#options.timeout : options.timeout;
-    if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 0) {
-      return Promise.reject(new InvalidOptionError('timeout', `expected an integer >= 0 (ms), got ${String(timeout)}.`));
+    if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 0 || timeout > MAX_TIMER_MS) {
+      return Promise.reject(new InvalidOptionError('timeout', `expected an integer from 0 to ${MAX_TIMER_MS} (ms), got ${String(timeout)}.`));
     }
     const signal = options.signal;
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
@@ -166,6 +131,7 @@ export class PoolEngine {
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
     if (this.#broken) return Promise.reject(this.#broken);
     if (this.room() <= 0) {
+      this.#full = true;
       return Promise.reject(new QueueFullError(this.#options.maxQueue));
     }
     // A plain JSON job is kept as text and written straight into the frame batch (no Buffer each).
@@ -190,6 +156,8 @@ export class PoolEngine {
         releasePayload: release,
         timeout,
         attempts: 0,
+        suspect: false,
+        retryTimer: undefined,
         settled: false,
         worker: undefined,
         releasing: false,
@@ -201,16 +169,17 @@ export class PoolEngine {
       };
       if (this.#nextJobId > 0xfffffff0) this.#nextJobId = 1;
       if (signal) {
-        const onAbort = () => this.#cancel(job, signal.reason);
-        signal.addEventListener('abort', onAbort, { once: true });
-        job.detach = () => signal.removeEventListener('abort', onAbort);
+        // addAbortListener: one signal shared by many jobs raises no MaxListenersExceededWarning,
+        // and a listener stopped by stopImmediatePropagation elsewhere still runs.
+        const listener = addAbortListener(signal, () => this.#cancel(job, signal.reason));
+        job.detach = () => listener[Symbol.dispose]();
       }
-      this.#stats.submitted++;
-      this.#unsettled++;
+      this.#ledger.open();
       this.#setActive(true);
       this.#queue.push(job);
       this.#pump();
       this.#ensureWorkers();
+      if (this.room() <= 0) this.#full = true;
     });
   }
 
@@ -232,10 +201,7 @@ export class PoolEngine {
   // ---------------------------------------------------------------- settling
 
   #finish(job: Job, ok: boolean, value: unknown): void {
-    if (!settle(job, ok, value)) return;
-    if (ok) this.#stats.completed++;
-    else this.#stats.failed++;
-    if (--this.#unsettled === 0) this.#idleSoon();
+    this.#ledger.finish(job, ok, value);
   }
 
   /**
@@ -247,7 +213,7 @@ export class PoolEngine {
     if (this.#idleCheck) return;
     this.#idleCheck = setImmediate(() => {
       this.#idleCheck = undefined;
-      if (this.#unsettled === 0) this.#setActive(false);
+      if (this.#ledger.unsettled === 0 && this.#closeHold === 0) this.#setActive(false);
     });
   }
 
@@ -255,19 +221,27 @@ export class PoolEngine {
   #setActive(active: boolean): void {
     if (this.#active === active) return;
     this.#active = active;
-    for (const slot of this.#slots) setRef(slot.proc, active);
+    for (const slot of this.#slots) slot.proc.setRef(active);
+  }
+
+  /** The queue had been full and now has room: tell those waiting (once, not per dispatch). */
+  #roomMaybe(): void {
+    if (!this.#full || this.room() <= 0) return;
+    this.#full = false;
+    this.#hooks.drain();
   }
 
   #cancel(job: Job, reason: unknown): void {
     if (job.settled) return;
-    this.#stats.cancelled++;
+    this.#ledger.counts.cancelled++;
     const slot = job.worker;
     if (!slot) {
       this.#queue.remove(job);
+      this.#retrying.delete(job);
       // A queued job has no write pending: a worker it was sent to before released it, or died.
       releasePayload(job);
       this.#finish(job, false, new AbortError(reason));
-      this.#hooks.drain();
+      this.#roomMaybe();
       return;
     }
     const running = slot.inflight[0] === job;
@@ -284,36 +258,14 @@ export class PoolEngine {
   // ---------------------------------------------------------------- dispatch
 
   #pump(): void {
-    while (this.#queue.length > 0) {
-      const slot = this.#leastLoaded();
+    const depth = sendAheadDepth(this.#serviceMs, this.#options.prefetch);
+    for (let job = this.#queue.peek(); job; job = this.#queue.peek()) {
+      const slot = pickWorker(this.#slots, job, depth, this.#options.maxJobsPerWorker);
       if (!slot) break;
-      const job = this.#queue.shift() as Job;
+      this.#queue.shift();
       this.#dispatch(slot, job);
     }
-    if (this.#queue.length < this.#options.maxQueue) this.#hooks.drain();
-  }
-
-  /** How many jobs one worker may hold, from how long jobs have been taking. */
-  #depth(): number {
-    const ms = this.#serviceMs;
-    if (!(ms < MEDIUM_JOB_MS)) return 1;
-    return ms < FAST_JOB_MS ? this.#options.prefetch : Math.min(4, this.#options.prefetch);
-  }
-
-  #leastLoaded(): WorkerSlot | undefined {
-    let best: WorkerSlot | undefined;
-    const depth = this.#depth();
-    for (const slot of this.#slots) {
-      if (slot.state !== 'ready' || slot.recycle) continue;
-      const load = slot.inflight.length;
-      if (load >= depth) continue;
-      if (this.#options.maxJobsPerWorker > 0 && slot.dispatched >= this.#options.maxJobsPerWorker) continue;
-      if (!best || load < best.inflight.length) {
-        best = slot;
-        if (load === 0) break;
-      }
-    }
-    return best;
+    this.#roomMaybe();
   }
 
   #dispatch(slot: WorkerSlot, job: Job): void {
@@ -329,7 +281,7 @@ export class PoolEngine {
     if (slot.inflight.length === 1) this.#armHead(slot);
   }
 
-  /** The head job is the one running: its time limit starts now. */
+  /** The head job is the one running (as far as the parent can tell): its time limit starts now. */
   #armHead(slot: WorkerSlot): void {
     const head = slot.inflight[0];
     if (!head || head.startedAt !== 0) return;
@@ -342,11 +294,26 @@ export class PoolEngine {
     head.timer = setTimeout(() => {
       head.timer = undefined;
       if (head.settled || slot.inflight[0] !== head) return;
-      this.#stats.timedOut++;
-      const error = new JobTimeoutError(head.timeout);
-      this.#finish(head, false, error);
-      this.#retireNow(slot, 'timeout', head, error);
+      this.#onTimeout(slot, head);
     }, head.timeout);
+  }
+
+  /**
+   * The head's time ran out. If it is the worker's only unanswered job it is certainly the one
+   * running: it fails now. Otherwise answers may still be in the child (they leave in batches),
+   * and the job really running may be a later one: the worker is stopped and its exit decides
+   * (see #onExit), so that a job that finished in time is never called timed out.
+   */
+  #onTimeout(slot: WorkerSlot, head: Job): void {
+    if (slot.inflight.filter((job) => !job.settled).length > 1) {
+      slot.timedOut = true;
+      this.#retireNow(slot, 'timeout', head, new JobTimeoutError(head.timeout));
+      return;
+    }
+    this.#ledger.counts.timedOut++;
+    const error = new JobTimeoutError(head.timeout);
+    this.#finish(head, false, error);
+    this.#retireNow(slot, 'timeout', head, error);
   }
 
   /**
@@ -364,18 +331,7 @@ export class PoolEngine {
 
   /** An idle worker takes back a not-yet-started job from the busiest worker. */
   #steal(): void {
-    let victim: WorkerSlot | undefined;
-    let most = 1;
-    for (const slot of this.#slots) {
-      if (slot.state !== 'ready') continue;
-      const waiting = slot.inflight.length - 1;
-      if (waiting >= most) {
-        const tail = slot.inflight[slot.inflight.length - 1] as Job;
-        if (tail.releasing || tail.settled) continue;
-        victim = slot;
-        most = waiting;
-      }
-    }
+    const victim = pickStealVictim(this.#slots);
     if (!victim) return;
     const tail = victim.inflight[victim.inflight.length - 1] as Job;
     tail.releasing = true;
@@ -390,6 +346,9 @@ export class PoolEngine {
       case Kind.JOB_ERROR:
         this.#onAnswer(slot, id, kind === Kind.RESULT, payload);
         return;
+      case Kind.BUSY:
+        this.#onBusy(id, payload);
+        return;
       case Kind.READY:
         this.#onReady(slot);
         return;
@@ -398,6 +357,9 @@ export class PoolEngine {
         return;
       case Kind.RELEASED:
         this.#onReleased(slot, id);
+        return;
+      case Kind.EXITING:
+        slot.goodbye = { running: id };
         return;
       case Kind.CALLBACK:
         this.#callbacks.handle(slot.proc, slot.id, id, payload);
@@ -414,6 +376,19 @@ export class PoolEngine {
       default:
         slot.proc.kill('protocol');
     }
+  }
+
+  /** `count` jobs took `payload` µs in all, measured in the child (not blurred by batched answers). */
+  #onBusy(count: number, payload: Buffer): void {
+    let micros: number;
+    try {
+      micros = Number(decodeValue(payload));
+    } catch {
+      return;
+    }
+    if (!(count > 0) || !(micros >= 0)) return;
+    const sample = micros / count / 1000;
+    this.#serviceMs = Number.isNaN(this.#serviceMs) ? sample : this.#serviceMs * 0.7 + sample * 0.3;
   }
 
   #onReady(slot: WorkerSlot): void {
@@ -435,23 +410,22 @@ export class PoolEngine {
     }
     const message = cause instanceof Error ? cause.message : String(cause);
     this.#startFailed(slot, new WorkerInitError(`The worker module ${this.#options.workerUrl} failed to start: ${message}`, cause));
-    // A child whose start failed is killed, never reused: its module state is unknown.
+    // A child whose start failed is killed, never reused: its module state is unknown. Its
+    // reason is init-failure even when close() had already asked it to shut down.
+    slot.proc.reason = 'init-failure';
     slot.proc.kill('init-failure');
   }
 
   #onAnswer(slot: WorkerSlot, id: number, ok: boolean, payload: Buffer): void {
     const taken = takeAnswered(slot, id);
     if (!taken) return;
-    const { job, index } = taken;
+    const { job } = taken;
     if (!slot.served) {
-      // A worker that answers is healthy: failed starts before it no longer count in a row.
+      // A worker that answers is healthy: failed starts and kills before it no longer count in a row.
       slot.served = true;
-      this.#startFailures = 0;
+      this.#policy.served();
     }
-    if (index === 0 && job.startedAt !== 0) {
-      const sample = performance.now() - job.startedAt;
-      this.#serviceMs = Number.isNaN(this.#serviceMs) ? sample : this.#serviceMs * 0.9 + sample * 0.1;
-    }
+    job.suspect = false;
     releasePayload(job);
     if (!job.settled) {
       let value: unknown;
@@ -492,7 +466,7 @@ export class PoolEngine {
     if (slot.inflight.length > 0) return;
     if (this.#queue.length === 0) this.#steal();
     if (slot.inflight.length > 0) return;
-    if (this.#closing && this.#queue.length === 0) {
+    if (this.#closing && this.queued === 0) {
       this.#retireGracefully(slot, 'shutdown');
       return;
     }
@@ -518,7 +492,7 @@ export class PoolEngine {
     return live;
   }
 
-  /** Spawns workers up to what the load needs, within min/max and the start back-off. */
+  /** Spawns workers up to what the load needs, within min/max and the spawn policy's back-off. */
   #ensureWorkers(): void {
     if (this.#forced || this.#broken) return;
     for (;;) {
@@ -534,17 +508,18 @@ export class PoolEngine {
           if (slot.inflight.length === 0) free++;
         }
       }
+      const waiting = this.queued;
       const wanted = this.#closing
-        ? live === 0 && this.#queue.length > 0 // finish queued work even while closing
-        : live < this.#options.minWorkers ||
-          (live < this.#options.maxWorkers && this.#queue.length > free + starting);
+        ? live === 0 && waiting > 0 // finish queued work even while closing
+        : live < this.#options.minWorkers || (live < this.#options.maxWorkers && waiting > free + starting);
       if (!wanted) return;
       // Booting Node is CPU-bound: started all at once, N workers on fewer cores are all ready late.
       // Start as many as there are cores, then one more per STAGGER_MS (or as each becomes ready),
       // so the first workers serve sooner while a slow, I/O-bound init still fills the pool quickly.
       if (starting >= SPAWN_CONCURRENCY && this.#notBefore(this.#lastSpawnAt + STAGGER_MS)) return;
-      // While starts fail, one at a time and no faster than the back-off.
-      if (this.#startFailures > 0 && (starting > 0 || this.#notBefore(this.#spawnNotBefore))) return;
+      // While starts fail, one at a time; after failures and external kills, no faster than the back-off.
+      if (this.#policy.oneAtATime && starting > 0) return;
+      if (this.#notBefore(this.#policy.notBefore)) return;
       this.#spawn();
     }
   }
@@ -582,6 +557,8 @@ export class PoolEngine {
       startFailureCounted: false,
       startTimer: undefined,
       served: false,
+      goodbye: undefined,
+      timedOut: false,
     } as unknown as WorkerSlot;
     slot.proc = new WorkerProcess(
       {
@@ -589,7 +566,7 @@ export class PoolEngine {
         execArgv: this.#options.execArgv,
         env: withAllocatorEnv(this.#options.child ? { ...(this.#options.env ?? process.env), ...this.#options.child.env } : (this.#options.env ?? process.env)),
         cwd: this.#options.cwd,
-        maxMessageSize: this.#options.maxMessageSize,
+        poolWorker: true,
       },
       {
         frame: (kind, frameId, payload) => this.#onFrame(slot, kind, frameId, payload),
@@ -598,7 +575,7 @@ export class PoolEngine {
       },
     );
     this.#slots.add(slot);
-    this.#stats.spawned++;
+    this.#ledger.counts.spawned++;
     const startTimeout = this.#options.startTimeout;
     if (startTimeout > 0) {
       // Without it a module load or init() that never ends (a sync loop, a lost promise) would
@@ -607,12 +584,13 @@ export class PoolEngine {
         slot.startTimer = undefined;
         if (slot.state !== 'starting') return;
         this.#startFailed(slot, new WorkerInitError(`The worker module ${this.#options.workerUrl} was not ready within ${startTimeout} ms ("startTimeout"): its module load or init() hangs.`));
+        slot.proc.reason = 'init-failure';
         slot.proc.kill('init-failure');
       }, startTimeout);
       // Never the reason the parent stays alive: the child's own handles decide that.
       slot.startTimer.unref();
     }
-    setRef(slot.proc, this.#active);
+    slot.proc.setRef(this.#active);
     slot.proc.sendValue(Kind.INIT, 0, {
       workerId: id,
       initData: this.#options.initData,
@@ -625,25 +603,31 @@ export class PoolEngine {
   #startFailed(slot: WorkerSlot, error: WorkerInitError): void {
     if (slot.startFailureCounted) return;
     slot.startFailureCounted = true;
-    this.#startFailures++;
-    this.#spawnNotBefore = Date.now() + Math.min(START_BACKOFF_MS * 2 ** (this.#startFailures - 1), START_BACKOFF_MAX_MS);
+    const giveUp = this.#policy.moduleFault();
     const serving = [...this.#slots].some((s) => s.state === 'ready');
-    if (this.#startFailures >= this.#options.maxStartFailures && !serving) this.#break(error);
+    if (giveUp && !serving) this.#break(error);
   }
 
   /** Too many failed starts in a row with no worker serving: fail the queued and future jobs. */
   #break(error: WorkerInitError): void {
     const broken = new WorkerInitError(
-      `The worker module failed to start ${this.#startFailures} times in a row; the pool gave up. Last error: ${(error.cause as Error | undefined)?.message ?? error.message}`,
+      `The worker module failed to start ${this.#policy.faults} times in a row; the pool gave up. Last error: ${(error.cause as Error | undefined)?.message ?? error.message}`,
       error.cause ?? error,
     );
     this.#broken = broken;
     this.#clearSpawnTimer();
-    for (const job of this.#queue.drain()) this.#finish(job, false, broken);
+    this.#failWaiting(broken);
     for (const slot of this.#slots) if (slot.state === 'starting') slot.proc.kill('init-failure');
     this.#hooks.error(broken);
-    this.#hooks.drain();
+    this.#roomMaybe();
     this.#checkClosed();
+  }
+
+  /** Settles every job that is not on a worker (queued or waiting to be retried). */
+  #failWaiting(error: Error): void {
+    for (const job of this.#queue.drain()) this.#finish(job, false, error);
+    for (const job of this.#retrying) this.#finish(job, false, error);
+    this.#retrying.clear();
   }
 
   /** No new jobs; exits once its jobs are done. */
@@ -675,63 +659,85 @@ export class PoolEngine {
   }
 
   #onExit(slot: WorkerSlot, exitCode: number | null, signal: NodeJS.Signals | null, error: Error | undefined): void {
-    const wasStarting = slot.state === 'starting';
+    const phase = slot.state === 'starting' ? 'starting' : 'ready';
     clearStartTimer(slot);
     slot.state = 'exited';
     this.#slots.delete(slot);
     if (slot.idleTimer) clearTimeout(slot.idleTimer);
-    this.#stats.exited++;
-    const reason: ExitReason = slot.proc.reason ?? (wasStarting ? 'init-failure' : 'crash');
-    if (reason === 'crash') this.#stats.crashed++;
     this.#callbacks.forget(slot.proc);
-    // A child killed for writing garbage before READY failed its start too: not counting it let a
-    // module that always does so be respawned forever, with no back-off and no ERR_WORKER_INIT.
-    if (wasStarting && !this.#forced && (slot.proc.reason === undefined || slot.proc.reason === 'protocol')) {
-      const how = slot.proc.reason === 'protocol'
-        ? 'wrote bytes that are not forkpool frames to its channel (fd 3)'
-        : error ? `could not be spawned (${error.message})` : signal ? `was killed by ${signal}` : `exited with code ${exitCode}`;
-      const stderr = slot.proc.stderrTail;
-      this.#startFailed(slot, new WorkerInitError(`The worker process ${how} before it was ready.${stderr ? `\nLast stderr lines:\n${stderr}` : ''}`, error));
-    }
-    const [head, ...rest] = slot.inflight;
+    const jobs = slot.inflight;
     slot.inflight = [];
-    for (const ghost of rest) if (ghost.settled && ghost.timer) clearTimeout(ghost.timer);
-    if (head?.settled && head.timer) clearTimeout(head.timer);
-    const requeue = rest.filter((job) => !job.settled);
-    // A worker that died idle before finishing any job failed its start just the same: without
-    // this, a module that always crashes right after READY would be respawned in a tight loop.
-    if (!wasStarting && !this.#forced && reason === 'crash' && !slot.served && !(head && !head.settled)) {
-      const how = signal ? `was killed by ${signal}` : `exited with code ${exitCode}`;
-      const stderr = slot.proc.stderrTail;
-      this.#startFailed(slot, new WorkerInitError(`The worker process ${how} after it was ready, before it finished any job.${stderr ? `\nLast stderr lines:\n${stderr}` : ''}`));
-    }
-    if (head && !head.settled) {
-      head.worker = undefined;
-      head.startedAt = 0;
-      if (head.timer) clearTimeout(head.timer);
-      head.timer = undefined;
-      head.attempts++;
-      if (head.attempts <= this.#options.maxRetries) {
-        this.#stats.retried++;
-        requeue.unshift(head);
-      } else {
-        this.#finish(
-          head,
-          false,
-          new WorkerCrashedError({ exitCode, signal, pid: slot.proc.pid, stderr: slot.proc.stderrTail, attempts: head.attempts }),
-        );
-      }
-    }
-    for (const job of requeue) {
+    for (const job of jobs) {
+      if (job.timer) clearTimeout(job.timer);
+      job.timer = undefined;
       job.worker = undefined;
       job.releasing = false;
+      job.startedAt = 0;
+      if (job.settled) releasePayload(job);
+    }
+    const unanswered = jobs.filter((job) => !job.settled);
+    const verdict = classifyExit({
+      phase,
+      requested: slot.proc.reason,
+      exitCode,
+      signal,
+      spawnFailed: error !== undefined && slot.proc.pid === undefined,
+      goodbye: slot.goodbye,
+      served: slot.served,
+      unanswered: unanswered.map((job) => job.id),
+    });
+    const counts = this.#ledger.counts;
+    counts.exited++;
+    if (verdict.reason === 'crash') counts.crashed++;
+    if (verdict.reason === 'killed') counts.killed++;
+    if (verdict.externalKill && !this.#forced) this.#policy.externalKill();
+    if (verdict.moduleFault && !this.#forced) {
+      this.#startFailed(slot, new WorkerInitError(`The worker process ${describeStartFailure(phase, slot, exitCode, signal, error)}`, error));
+    }
+    const requeue: Job[] = [];
+    for (const job of unanswered) {
+      if (job.id === verdict.charged) this.#charge(slot, job, exitCode, signal);
+      else {
+        if (verdict.requeue === 'suspects') job.suspect = true;
+        requeue.push(job);
+      }
     }
     this.#queue.unshift(...requeue);
-    this.#hooks.workerExit({ workerId: slot.id, pid: slot.proc.pid, exitCode, signal, reason });
-    if (this.#broken) for (const job of this.#queue.drain()) this.#finish(job, false, this.#broken);
+    this.#hooks.workerExit({ workerId: slot.id, pid: slot.proc.pid, exitCode, signal, reason: verdict.reason });
+    if (this.#broken) this.#failWaiting(this.#broken);
     this.#ensureWorkers();
     this.#pump();
     this.#checkClosed();
+  }
+
+  /** The job this exit is charged to: its timeout if its time ran out, else an attempt. */
+  #charge(slot: WorkerSlot, job: Job, exitCode: number | null, signal: NodeJS.Signals | null): void {
+    if (slot.timedOut) {
+      this.#ledger.counts.timedOut++;
+      this.#finish(job, false, new JobTimeoutError(job.timeout));
+      return;
+    }
+    job.attempts++;
+    if (job.attempts > this.#options.maxRetries || this.#forced) {
+      this.#finish(job, false, new WorkerCrashedError({ exitCode, signal, pid: slot.proc.pid, stderr: slot.proc.stderrTail, attempts: job.attempts }));
+      return;
+    }
+    this.#ledger.counts.retried++;
+    // A crash retry backs off: a job that kills its worker at once must not spin a respawn loop.
+    job.suspect = false;
+    this.#retrying.add(job);
+    job.retryTimer = setTimeout(() => {
+      job.retryTimer = undefined;
+      if (!this.#retrying.delete(job)) return;
+      if (this.#broken) {
+        this.#finish(job, false, this.#broken);
+        return;
+      }
+      this.#queue.unshift(job);
+      this.#ensureWorkers();
+      this.#pump();
+      this.#checkClosed();
+    }, this.#policy.retryDelay(job.attempts));
   }
 
   // ---------------------------------------------------------------- closing
@@ -739,7 +745,7 @@ export class PoolEngine {
   close(force: boolean): Promise<void> {
     this.#closing = true;
     // Until every child is reaped, the caller awaiting close() must keep the process alive.
-    this.#unsettled++;
+    this.#closeHold = 1;
     this.#setActive(true);
     this.#closed ??= new Promise((resolve) => {
       this.#resolveClosed = resolve;
@@ -749,6 +755,8 @@ export class PoolEngine {
       this.#clearSpawnTimer();
       const closed = () => new PoolClosedError('The pool was closed with { force: true } before the job finished.');
       for (const job of this.#queue.drain()) this.#finish(job, false, closed());
+      for (const job of this.#retrying) this.#finish(job, false, closed());
+      this.#retrying.clear();
       for (const slot of this.#slots) {
         for (const job of slot.inflight) this.#finish(job, false, closed());
         slot.inflight = [];
@@ -757,8 +765,8 @@ export class PoolEngine {
       }
     } else {
       for (const slot of this.#slots) {
-        if (slot.state === 'ready' && slot.inflight.length === 0 && this.#queue.length === 0) this.#retireGracefully(slot, 'shutdown');
-        if (slot.state === 'starting' && this.#queue.length === 0) {
+        if (slot.state === 'ready' && slot.inflight.length === 0 && this.queued === 0) this.#retireGracefully(slot, 'shutdown');
+        if (slot.state === 'starting' && this.queued === 0) {
           slot.state = 'retiring';
           slot.proc.shutdown('shutdown', this.#options.killTimeout);
         }
@@ -771,9 +779,10 @@ export class PoolEngine {
 
   #checkClosed(): void {
     if (!this.#closing || this.#slots.size > 0) return;
-    if (this.#queue.length > 0 && !this.#forced && !this.#broken) return;
+    if (this.queued > 0 && !this.#forced && !this.#broken) return;
     this.#clearSpawnTimer();
     this.#callbacks.clear();
+    this.#closeHold = 0;
     this.#resolveClosed?.();
   }
 
@@ -795,7 +804,7 @@ export class PoolEngine {
         else prefetched++;
       });
     }
-    return { workers: this.#slots.size, starting, idle, busy, queued: this.#queue.length + prefetched, running, ...this.#stats };
+    return { workers: this.#slots.size, starting, idle, busy, queued: this.queued + prefetched, running, ...this.#ledger.counts };
   }
 
   /** The pids of the live worker processes (for tests and diagnostics). */
@@ -804,16 +813,17 @@ export class PoolEngine {
   }
 }
 
+function describeStartFailure(phase: 'starting' | 'ready', slot: WorkerSlot, exitCode: number | null, signal: NodeJS.Signals | null, error: Error | undefined): string {
+  const how =
+    slot.proc.reason === 'protocol'
+      ? 'wrote bytes that are not forkpool frames to its channel'
+      : error ? `could not be spawned (${error.message})` : signal ? `was killed by ${signal}` : `exited with code ${exitCode}`;
+  const when = phase === 'starting' ? 'before it was ready' : 'after it was ready, before it finished any job';
+  const stderr = slot.proc.stderrTail;
+  return `${how} ${when}.${stderr ? `\nLast stderr lines:\n${stderr}` : ''}`;
+}
+
 function clearStartTimer(slot: WorkerSlot): void {
   if (slot.startTimer) clearTimeout(slot.startTimer);
   slot.startTimer = undefined;
-}
-
-function setRef(proc: WorkerProcess, ref: boolean): void {
-  const handles = [proc.child, proc.child.stdio[2], proc.child.stdio[3]] as Array<{ ref?: () => void; unref?: () => void } | null>;
-  for (const handle of handles) {
-    if (!handle) continue;
-    if (ref) handle.ref?.();
-    else handle.unref?.();
-  }
 }

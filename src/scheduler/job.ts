@@ -9,8 +9,16 @@ export interface Job {
   /** Gives a pooled snapshot (`payload`) back for reuse; only once no write of it can be pending. */
   releasePayload: (() => void) | undefined;
   readonly timeout: number;
-  /** Crashes survived so far. */
+  /** Worker deaths charged to it so far (see supervisor/exit-classifier.ts); retried while <= maxRetries. */
   attempts: number;
+  /**
+   * It was unanswered, among others, when a worker died hard: any of them may have been the
+   * fault. It runs alone on a worker until answered, so a poison job is charged when it kills a
+   * worker by itself and no innocent job is failed.
+   */
+  suspect: boolean;
+  /** Waiting out the back-off before a retry (not in the queue meanwhile). */
+  retryTimer: NodeJS.Timeout | undefined;
   settled: boolean;
   /** The worker it was sent to, while it is there. */
   worker: WorkerSlot | undefined;
@@ -32,6 +40,10 @@ export function settle(job: Job, ok: boolean, value: unknown): boolean {
   if (job.timer) {
     clearTimeout(job.timer);
     job.timer = undefined;
+  }
+  if (job.retryTimer) {
+    clearTimeout(job.retryTimer);
+    job.retryTimer = undefined;
   }
   job.detach?.();
   job.detach = undefined;

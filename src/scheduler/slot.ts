@@ -24,6 +24,13 @@ export interface WorkerSlot {
   startTimer: NodeJS.Timeout | undefined;
   /** It has answered a job: its start succeeded for good. */
   served: boolean;
+  /** It sent EXITING (see Kind.EXITING): the job it was running then, 0 for none. */
+  goodbye: { running: number } | undefined;
+  /**
+   * Its running job's time ran out while other jobs sent to it were unanswered: which of them
+   * was really running (answers are batched) is decided when the worker is gone.
+   */
+  timedOut: boolean;
 }
 
 /** Removes the job the child answered for (usually the head); `index` 0 means it was running. */

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { encodeValue, TAG_JSON } from '../channel/codec.js';
 import { FrameReader, FrameWriter } from '../channel/frames.js';
@@ -16,7 +17,8 @@ export type ExitReason =
   | 'idle'
   | 'init-failure'
   | 'protocol'
-  | 'force';
+  | 'force'
+  | 'killed';
 
 export interface SpawnSpec {
   /** argv after the Node binary and its flags: the entry script and its arguments. */
@@ -24,7 +26,14 @@ export interface SpawnSpec {
   execArgv: string[];
   env: NodeJS.ProcessEnv | undefined;
   cwd: string | undefined;
-  maxMessageSize: number;
+  /**
+   * A pool worker: answers arrive on a second channel (fd 4, see child/sync-sink.ts), and the
+   * worker leads its own process group, so that a signal to the parent's group (a terminal,
+   * timeout(1), a service manager) reaches only the parent, which decides, and so that the
+   * worker's own child processes are stopped with it. A prefork child uses fd 3 both ways and
+   * stays in the manager's group, as Perl's forked children do.
+   */
+  poolWorker?: boolean;
 }
 
 export interface WorkerProcessEvents {
@@ -52,6 +61,8 @@ export class WorkerProcess {
   readonly child: ChildProcess;
   readonly #writer: FrameWriter | undefined;
   readonly #channel: Socket | undefined;
+  readonly #input: Socket | undefined;
+  readonly #ownGroup: boolean;
   readonly #tail = new StderrTail();
   readonly #events: WorkerProcessEvents;
   #exited = false;
@@ -63,16 +74,24 @@ export class WorkerProcess {
   constructor(spec: SpawnSpec, events: WorkerProcessEvents) {
     this.#events = events;
     const node = guardedNode();
-    this.child = spawn(node.command, [...node.prefix, ...spec.execArgv, ...spec.args], {
+    this.#ownGroup = spec.poolWorker === true && process.platform !== 'win32';
+    this.child = spawnChild(node.command, [...node.prefix, ...spec.execArgv, ...spec.args], {
       cwd: spec.cwd,
       env: { ...(spec.env ?? process.env), ...node.env },
-      stdio: ['ignore', 'inherit', 'pipe', 'pipe'],
+      stdio: spec.poolWorker ? ['ignore', 'inherit', 'pipe', 'pipe', 'pipe'] : ['ignore', 'inherit', 'pipe', 'pipe'],
       windowsHide: true,
+      detached: this.#ownGroup,
     });
-    const channel = this.child.stdio[3] as Socket | null;
-    if (channel) {
+    const input = this.child.stdio[3] as Socket | null | undefined;
+    const channel = (spec.poolWorker ? this.child.stdio[4] : input) as Socket | null | undefined;
+    if (input && input !== channel) {
+      // Jobs go out on fd 3; nothing comes back on it. EPIPE after a crash is expected.
+      input.on('error', () => undefined);
+    }
+    if (input && channel) {
       this.#channel = channel;
-      this.#writer = new FrameWriter(channel);
+      this.#input = input;
+      this.#writer = new FrameWriter(input);
       // The parent checks sizes when sending; on receipt it only guards against garbage.
       const reader = new FrameReader((kind, id, payload) => {
         try {
@@ -127,6 +146,8 @@ export class WorkerProcess {
       this.#exited = true;
       this.#clearKillTimers();
       this.#writer?.close();
+      // Whatever the worker started and left behind (a job's `sleep 300`) goes with it.
+      this.#signalGroup('SIGKILL');
       const report = () => this.#reportExit(code, signal, spawnError);
       // Wait (briefly) for stderr and the channel to be read to their ends.
       const open = [this.child.stderr, this.#channel].filter((stream) => stream && !stream.destroyed && !stream.readableEnded);
@@ -143,6 +164,16 @@ export class WorkerProcess {
         }
       }
     });
+  }
+
+  /** Keeps the parent's event loop alive while there is work (`true`), or not. */
+  setRef(ref: boolean): void {
+    const handles = [this.child, this.child.stderr, this.#input, this.#channel] as Array<{ ref?: () => void; unref?: () => void } | null | undefined>;
+    for (const handle of handles) {
+      if (!handle) continue;
+      if (ref) handle.ref?.();
+      else handle.unref?.();
+    }
   }
 
   get pid(): number | undefined {
@@ -207,10 +238,22 @@ export class WorkerProcess {
 
   #signal(signal: NodeJS.Signals): void {
     if (this.#exited || this.child.pid === undefined) return;
+    if (this.#ownGroup && this.#signalGroup(signal)) return;
     try {
       this.child.kill(signal);
     } catch {
       // Already gone: the exit event follows.
+    }
+  }
+
+  /** Signals the worker's process group (the worker and what it spawned); false if none is left. */
+  #signalGroup(signal: NodeJS.Signals): boolean {
+    if (!this.#ownGroup || this.child.pid === undefined) return false;
+    try {
+      process.kill(-this.child.pid, signal);
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -225,6 +268,27 @@ export class WorkerProcess {
     this.#exited = true;
     this.#clearKillTimers();
     this.#channel?.destroy();
+    this.#input?.destroy();
     this.#events.exit(code, signal, error);
   }
+}
+
+/**
+ * spawn() throws synchronously for some failures (EMFILE when the fd limit is reached, a bad
+ * argument): the caller must see those as the spawn failure they are, through the one `exit`
+ * report, never as an exception out of the scheduler.
+ */
+function spawnChild(command: string, args: string[], options: SpawnOptions): ChildProcess {
+  try {
+    return spawn(command, args, options);
+  } catch (error) {
+    return failedChild(error as Error);
+  }
+}
+
+function failedChild(error: Error): ChildProcess {
+  const child = new EventEmitter() as unknown as ChildProcess;
+  Object.assign(child, { pid: undefined, stdio: [null, null, null, null, null], stderr: null, stdout: null, stdin: null, kill: () => false });
+  process.nextTick(() => child.emit('error', error));
+  return child;
 }

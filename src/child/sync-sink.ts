@@ -1,0 +1,60 @@
+import { writeSync } from 'node:fs';
+
+/**
+ * The child's side of its answer channel (fd 4), written with blocking writes.
+ *
+ * Every frame is in the kernel when `write` returns, so nothing a child finished can be lost
+ * in a user-space queue when it exits: the `exit` handler flushes the last batch and says which
+ * job was running (see runtime.ts). The fd is never wrapped in a net.Socket, which would make it
+ * non-blocking; the child reads its jobs from a separate fd (3), so a blocking write can never
+ * stall a read.
+ */
+export class SyncFdSink {
+  readonly #fd: number;
+  readonly #onBroken: () => void;
+  destroyed = false;
+  readonly writableLength = 0;
+
+  /** `onBroken` runs once the parent has closed its end (EPIPE): nobody can read answers now. */
+  constructor(fd: number, onBroken: () => void) {
+    this.#fd = fd;
+    this.#onBroken = onBroken;
+  }
+
+  get writable(): boolean {
+    return !this.destroyed;
+  }
+
+  write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean {
+    if (this.destroyed) return false;
+    try {
+      let offset = 0;
+      while (offset < chunk.byteLength) offset += this.#writeSome(chunk, offset);
+    } catch (error) {
+      this.destroyed = true;
+      this.#onBroken();
+      callback?.(error as Error);
+      return false;
+    }
+    callback?.(null);
+    return true;
+  }
+
+  #writeSome(chunk: Uint8Array, offset: number): number {
+    try {
+      return writeSync(this.#fd, chunk, offset, chunk.byteLength - offset);
+    } catch (error) {
+      // The fd is blocking unless something made it non-blocking; then wait a little and retry
+      // rather than drop an answer.
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      Atomics.wait(PAUSE, 0, 0, 1);
+      return 0;
+    }
+  }
+
+  cork(): void {}
+
+  uncork(): void {}
+}
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
