@@ -87,7 +87,7 @@ describe('crashes', () => {
     const pool = track(new Pool({ worker: fixture('crash-once.mjs'), workers: 2, maxRetries: 1 }));
     const result = await pool.run({ marker });
     expect(Number(readFileSync(marker, 'utf8'))).not.toBe(result.pid);
-    expect(pool.stats()).toMatchObject({ retried: 1, crashed: 1, completed: 1 });
+    expect(pool.stats()).toMatchObject({ retried: 1, killed: 1, completed: 1 });
   });
 
   it('gives up after maxRetries with the attempt count', async () => {

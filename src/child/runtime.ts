@@ -76,6 +76,7 @@ export class WorkerRuntime {
     const orphaned = () => process.exit(0);
     socket.on('end', orphaned);
     socket.on('error', orphaned);
+    socket.on('close', orphaned);
     process.on('SIGTERM', this.#onTerminate);
     // process.exit() in user code, an uncaught exception or an unhandled rejection all pass here.
     process.on('exit', this.#sayGoodbye);

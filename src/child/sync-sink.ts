@@ -14,6 +14,8 @@ export class SyncFdSink {
   readonly #onBroken: () => void;
   destroyed = false;
   readonly writableLength = 0;
+  /** The chunk being written and how far: a write re-entered from the exit path finishes it first. */
+  #current: { chunk: Uint8Array; offset: number } | undefined;
 
   /** `onBroken` runs once the parent has closed its end (EPIPE): nobody can read answers now. */
   constructor(fd: number, onBroken: () => void) {
@@ -28,8 +30,11 @@ export class SyncFdSink {
   write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean {
     if (this.destroyed) return false;
     try {
-      let offset = 0;
-      while (offset < chunk.byteLength) offset += this.#writeSome(chunk, offset);
+      // process.exit() can run the exit handlers in the middle of a write (a hook on it, a
+      // signal): the interrupted chunk goes out whole before the goodbye frames.
+      const interrupted = this.#current;
+      if (interrupted) this.#writeAll(interrupted);
+      this.#writeAll({ chunk, offset: 0 });
     } catch (error) {
       this.destroyed = true;
       this.#onBroken();
@@ -38,6 +43,12 @@ export class SyncFdSink {
     }
     callback?.(null);
     return true;
+  }
+
+  #writeAll(current: { chunk: Uint8Array; offset: number }): void {
+    this.#current = current;
+    while (current.offset < current.chunk.byteLength) current.offset += this.#writeSome(current.chunk, current.offset);
+    this.#current = undefined;
   }
 
   #writeSome(chunk: Uint8Array, offset: number): number {

@@ -569,7 +569,15 @@ export class PoolEngine {
         poolWorker: true,
       },
       {
-        frame: (kind, frameId, payload) => this.#onFrame(slot, kind, frameId, payload),
+        frame: (kind, frameId, payload) => {
+          try {
+            this.#onFrame(slot, kind, frameId, payload);
+          } catch {
+            // Whatever bytes made handling throw came from the child: it is stopped, and its jobs
+            // are settled by the exit rules, rather than the parent crashing.
+            slot.proc.kill('protocol');
+          }
+        },
         garbage: () => undefined,
         exit: (code, signal, error) => this.#onExit(slot, code, signal, error),
       },
@@ -667,6 +675,7 @@ export class PoolEngine {
     this.#callbacks.forget(slot.proc);
     const jobs = slot.inflight;
     slot.inflight = [];
+    const neverAnswered = jobs.map((job) => ({ id: job.id, settled: job.settled }));
     for (const job of jobs) {
       if (job.timer) clearTimeout(job.timer);
       job.timer = undefined;
@@ -684,7 +693,7 @@ export class PoolEngine {
       spawnFailed: error !== undefined && slot.proc.pid === undefined,
       goodbye: slot.goodbye,
       served: slot.served,
-      unanswered: unanswered.map((job) => job.id),
+      unanswered: neverAnswered,
     });
     const counts = this.#ledger.counts;
     counts.exited++;

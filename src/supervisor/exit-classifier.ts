@@ -17,8 +17,11 @@ export interface ExitFacts {
   goodbye: { running: number } | undefined;
   /** It answered at least one job. */
   served: boolean;
-  /** Ids of its jobs that are neither answered nor settled, in the order it was sent them. */
-  unanswered: readonly number[];
+  /**
+   * Its jobs the child never answered, in the order it was sent them; `settled` ones were
+   * settled by the pool meanwhile (cancelled, timed out) but may still be what it was running.
+   */
+  unanswered: ReadonlyArray<{ id: number; settled: boolean }>;
 }
 
 export interface ExitVerdict {
@@ -62,8 +65,12 @@ function charge(facts: ExitFacts): Pick<ExitVerdict, 'charged' | 'requeue'> {
   const unanswered = facts.unanswered;
   if (facts.goodbye) {
     const running = facts.goodbye.running;
-    return { charged: running !== 0 && unanswered.includes(running) ? running : undefined, requeue: 'clean' };
+    const job = running === 0 ? undefined : unanswered.find((candidate) => candidate.id === running);
+    return { charged: job && !job.settled ? job.id : undefined, requeue: 'clean' };
   }
-  if (unanswered.length === 1) return { charged: unanswered[0], requeue: 'clean' };
-  return { charged: undefined, requeue: unanswered.length === 0 ? 'clean' : 'suspects' };
+  // Without a goodbye, any unanswered job may have been running (answers leave in batches),
+  // a settled one too: only a lone one is known for sure.
+  const only = unanswered.length === 1 ? unanswered[0] : undefined;
+  if (only) return { charged: only.settled ? undefined : only.id, requeue: 'clean' };
+  return { charged: undefined, requeue: unanswered.some((job) => !job.settled) ? 'suspects' : 'clean' };
 }

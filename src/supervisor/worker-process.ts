@@ -85,7 +85,7 @@ export class WorkerProcess {
     const input = this.child.stdio[3] as Socket | null | undefined;
     const channel = (spec.poolWorker ? this.child.stdio[4] : input) as Socket | null | undefined;
     if (input && input !== channel) {
-      // Jobs go out on fd 3; nothing comes back on it. EPIPE after a crash is expected.
+      // EPIPE after a crash is expected; the exit event reports the crash.
       input.on('error', () => undefined);
     }
     if (input && channel) {
@@ -122,15 +122,18 @@ export class WorkerProcess {
       channel.on('error', () => undefined);
       // A child that closed its end of the channel can never answer again. It may be exiting (a
       // crash closes fds before the exit is seen), so give it a moment before calling it broken.
-      channel.once('end', () => {
-        if (this.#exited || this.reason !== undefined) return;
-        this.#killTimers.push(
-          setTimeout(() => {
-            this.reason ??= 'protocol';
-            this.kill();
-          }, CHANNEL_CLOSED_GRACE_MS),
-        );
-      });
+      channel.once('end', this.#channelClosed);
+      if (input !== channel) {
+        // Nothing may come back on the jobs' channel: bytes there are garbage.
+        input.on('data', () => {
+          if (this.#exitReported || garbled) return;
+          garbled = true;
+          this.reason ??= 'protocol';
+          events.garbage(new Error('bytes on the jobs channel (fd 3), where a worker sends nothing'));
+          this.kill();
+        });
+        input.once('end', this.#channelClosed);
+      }
     }
     this.child.stderr?.on('data', (chunk: Buffer) => {
       this.#tail.push(chunk);
@@ -175,6 +178,20 @@ export class WorkerProcess {
       else handle.unref?.();
     }
   }
+
+  /**
+   * A child that closed its end of a channel can never answer again. It may be exiting (a crash
+   * closes fds before the exit is seen), so give it a moment before calling it broken.
+   */
+  readonly #channelClosed = (): void => {
+    if (this.#exited || this.reason !== undefined) return;
+    this.#killTimers.push(
+      setTimeout(() => {
+        this.reason ??= 'protocol';
+        this.kill();
+      }, CHANNEL_CLOSED_GRACE_MS),
+    );
+  };
 
   get pid(): number | undefined {
     return this.child.pid;

@@ -39,6 +39,10 @@ export interface Cell {
 export type Expectation = Cell | string;
 
 const CRASH: Cell = { job: 'ERR_WORKER_CRASHED', exit: 'crash' };
+/** A SIGKILL looks the same whoever sent it (here the worker itself): reported as `killed`. */
+const KILLED: Cell = { job: 'ERR_WORKER_CRASHED', exit: 'killed' };
+/** The worker died gracefully before the job started: the job goes back uncharged and runs on the replacement. */
+const REQUEUED: Cell = { job: 'fulfilled', exit: 'crash' };
 const TIMEOUT: Cell = { job: 'ERR_JOB_TIMEOUT', exit: 'timeout' };
 const GARBAGE: Cell = { job: 'ERR_WORKER_CRASHED', exit: 'protocol' };
 const START_FAILED: Cell = { job: 'fulfilled', exit: 'init-failure' };
@@ -48,7 +52,8 @@ const startRow = (stage: 'load' | 'init'): Record<Fault, Expectation> => ({
   throw: START_FAILED,
   reject: START_FAILED,
   exit: START_FAILED,
-  sigkill: START_FAILED,
+  // Killed from outside (as far as the pool can tell): respawned with back-off, never a failed start.
+  sigkill: { job: 'fulfilled', exit: 'killed' },
   sigsegv: START_FAILED,
   // Caught by `startTimeout`: a hang before READY counts as a failed start.
   loop: START_FAILED,
@@ -63,10 +68,11 @@ export const MATRIX: Record<Stage, Record<Fault, Expectation>> = {
   load: startRow('load'),
   init: startRow('init'),
   receive: {
-    throw: CRASH,
+    // The job had arrived but not started; the worker said so on its way out (EXITING).
+    throw: REQUEUED,
     reject: { job: 'fulfilled-or-crashed', exit: 'crash' },
-    exit: CRASH,
-    sigkill: CRASH,
+    exit: REQUEUED,
+    sigkill: KILLED,
     sigsegv: CRASH,
     loop: TIMEOUT,
     oom: CRASH,
@@ -80,7 +86,7 @@ export const MATRIX: Record<Stage, Record<Fault, Expectation>> = {
     throw: { job: 'user-error' },
     reject: { job: 'user-error' },
     exit: CRASH,
-    sigkill: CRASH,
+    sigkill: KILLED,
     sigsegv: CRASH,
     loop: TIMEOUT,
     oom: CRASH,
@@ -93,8 +99,9 @@ export const MATRIX: Record<Stage, Record<Fault, Expectation>> = {
   send: {
     throw: CRASH,
     reject: { job: 'fulfilled-or-crashed', exit: 'crash' },
-    exit: CRASH,
-    sigkill: CRASH,
+    // process.exit() while the answer is being written: the exit path finishes that write first.
+    exit: { job: 'fulfilled', exit: 'crash' },
+    sigkill: KILLED,
     sigsegv: CRASH,
     loop: TIMEOUT,
     oom: CRASH,
@@ -108,7 +115,7 @@ export const MATRIX: Record<Stage, Record<Fault, Expectation>> = {
     throw: { job: 'fulfilled', exit: 'crash' },
     reject: { job: 'fulfilled', exit: 'crash' },
     exit: { job: 'fulfilled', exit: 'crash' },
-    sigkill: { job: 'fulfilled', exit: 'crash' },
+    sigkill: { job: 'fulfilled', exit: 'killed' },
     sigsegv: { job: 'fulfilled', exit: 'crash' },
     // A worker spinning while idle cannot be told from one that is busy: the next job sent to it
     // is the one that meets the fault, and times out.
@@ -117,7 +124,8 @@ export const MATRIX: Record<Stage, Record<Fault, Expectation>> = {
     unserializable: NOTHING_SENT,
     oversized: NOTHING_SENT,
     garbage: { job: 'fulfilled', exit: 'protocol' },
-    'close-channel': { job: 'fulfilled', exit: 'crash' },
+    // Its answer channel closed, the idle worker can never answer: stopped as broken.
+    'close-channel': { job: 'fulfilled', exit: 'protocol' },
   },
 };
 
