@@ -45,7 +45,13 @@ export interface PoolOptions<Result = unknown, Mapped = Result> {
   cwd?: string;
   /** Largest serialized job or result, in bytes. @default 2 GiB - 1 */
   maxMessageSize?: number;
-  /** Jobs sent ahead to one busy worker while jobs prove tiny, so they do not wait for round trips. @default 512 */
+  /**
+   * Most jobs sent ahead to one busy worker, so tiny jobs do not wait for round trips. What is
+   * sent ahead is also bounded to about 1 ms of the service time the workers measure, so slow
+   * jobs go one at a time. A synchronous job that turns out long holds at most `prefetch - 1`
+   * jobs behind it; `1` sends nothing ahead (and makes every job at-most-once, see the README).
+   * @default 32
+   */
   prefetch?: number;
   /** After SIGTERM, how long (ms) a worker has before SIGKILL. @default 1000 */
   killTimeout?: number;
@@ -58,7 +64,7 @@ export interface PoolOptions<Result = unknown, Mapped = Result> {
   maxJobsPerWorker?: number;
   /** Recycle a worker (between jobs) whose RSS grew past this many MiB. 0 = never. @default 0 */
   maxMemoryPerWorker?: number;
-  /** Most jobs waiting for a worker; beyond it `run` rejects with ERR_QUEUE_FULL. @default Infinity */
+  /** Most jobs waiting for a worker (at least 1); beyond it `run` rejects with ERR_QUEUE_FULL. @default Infinity */
   maxQueue?: number;
   /** Consecutive failed worker starts after which the pool gives up (ERR_WORKER_INIT). @default 3 */
   maxStartFailures?: number;
@@ -215,7 +221,7 @@ export function normalizeOptions(options: PoolOptions<any, any>): NormalizedOpti
     initData: options.initData,
     ...spawn,
     maxMessageSize,
-    prefetch: integer('prefetch', options.prefetch, 1, 512),
+    prefetch: integer('prefetch', options.prefetch, 1, 32),
     killTimeout: timerMs('killTimeout', options.killTimeout, 0, 1000),
     startTimeout: timerMs('startTimeout', options.startTimeout, 0, 30_000),
     maxJobsPerWorker: integer('maxJobsPerWorker', options.maxJobsPerWorker, 0, 0),

@@ -39,6 +39,8 @@ export class WorkerRuntime {
   /** The worker's work function, once loaded and initialised. */
   #work: WorkerHandlers['work'] | undefined;
   #ready = false;
+  /** INIT arrived and its load/init has not settled: a SHUTDOWN waits for it (its failure is reported). */
+  #initPending = false;
   #shuttingDown = false;
   #workerId = 0;
   #maxMessageSize = Infinity;
@@ -170,6 +172,7 @@ export class WorkerRuntime {
   }
 
   async #init(message: InitMessage): Promise<void> {
+    this.#initPending = true;
     this.#workerId = message.workerId;
     this.#maxMessageSize = message.maxMessageSize;
     this.#reportRss = message.reportRss;
@@ -181,10 +184,13 @@ export class WorkerRuntime {
       if (handlers.init) await handlers.init(message.initData);
       this.#work = handlers.work;
       this.#ready = true;
+      this.#initPending = false;
       this.#send(Kind.READY, 0, process.pid);
       this.#drain();
     } catch (error) {
+      this.#initPending = false;
       this.#sendError(Kind.INIT_ERROR, 0, error);
+      this.#writer.flush();
     }
   }
 
@@ -324,7 +330,7 @@ export class WorkerRuntime {
   }
 
   #exitIfIdle(): void {
-    if (!this.#shuttingDown || this.#draining || this.#queue.length > 0) return;
+    if (!this.#shuttingDown || this.#draining || this.#queue.length > 0 || this.#initPending) return;
     this.#flush();
     process.exit(0);
   }

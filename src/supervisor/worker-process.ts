@@ -82,8 +82,9 @@ export class WorkerProcess {
       windowsHide: true,
       detached: this.#ownGroup,
     });
-    const input = this.child.stdio[3] as Socket | null | undefined;
-    const channel = (spec.poolWorker ? this.child.stdio[4] : input) as Socket | null | undefined;
+    // A spawn that failed early (EMFILE while making the pipes) leaves no stdio at all.
+    const input = this.child.stdio?.[3] as Socket | null | undefined;
+    const channel = (spec.poolWorker ? this.child.stdio?.[4] : input) as Socket | null | undefined;
     if (input && input !== channel) {
       // EPIPE after a crash is expected; the exit event reports the crash.
       input.on('error', () => undefined);

@@ -1,9 +1,12 @@
 // The chaos run shared by the CI test (chaos.test.ts) and the long soak (soak.js): many small
-// jobs while a random serving worker is SIGKILLed every few tens of milliseconds.
-import { readdirSync, readFileSync } from 'node:fs';
+// synchronous jobs (answered in batches) while any worker of the pool, starting ones included,
+// is SIGKILLed at random, as an OOM killer or an operator would.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CHAOS_WORKER = fileURLToPath(new URL('../fixtures/rel-worker.mjs', import.meta.url));
+export const CHAOS_WORKER = fileURLToPath(new URL('../fixtures/chaos-worker.mjs', import.meta.url));
 
 function parentOf(pid) {
   try {
@@ -24,22 +27,20 @@ export function children() {
  * Every job is counted by its index: `lost` (never settled) and `duplicates` (settled twice)
  * must both be 0.
  */
-export async function chaos({ Pool, jobs, workers = 4, killEveryMs = 25, maxRetries = 0, jobMs = 1 }) {
+export async function chaos({ Pool, jobs, workers = 4, killEveryMs = 100, maxRetries = 0, jobMs = 1 }) {
   const pool = new Pool({ worker: CHAOS_WORKER, workers, maxRetries });
-  // Only workers that already answered are shot: killing one still starting is a failed start,
-  // which is crash-loop protection's business, not this test's. And one serving worker is always
-  // spared: a respawn costs hundreds of ms on a busy machine, far more than the kill interval,
-  // so shooting every worker would measure spawn speed rather than job safety.
-  const served = new Set();
+  const dir = mkdtempSync(join(tmpdir(), 'forkpool-chaos-'));
+  const ledger = join(dir, 'ledger');
+  // Any worker is shot, starting ones too: a kill from outside is never the module's fault, so
+  // the pool must respawn for as long as it lives and never give up with ERR_WORKER_INIT.
   let kills = 0;
   const started = performance.now();
   const killer = setInterval(() => {
-    const live = pool.pids.filter((pid) => served.has(pid) && parentOf(pid) === process.pid);
-    if (live.length < 2) return;
+    const live = pool.pids.filter((pid) => parentOf(pid) === process.pid);
+    if (live.length === 0) return;
     const pid = live[Math.floor(Math.random() * live.length)];
     try {
       process.kill(pid, 'SIGKILL');
-      served.delete(pid);
       kills++;
     } catch {
       // It exited meanwhile.
@@ -51,13 +52,12 @@ export async function chaos({ Pool, jobs, workers = 4, killEveryMs = 25, maxRetr
   let wrong = 0;
   const unexpected = [];
   try {
-    pool.add(...Array.from({ length: jobs }, (_, i) => ({ op: 'busy', ms: jobMs, value: i })));
+    pool.add(...Array.from({ length: jobs }, (_, i) => ({ ms: jobMs, value: i, ledger })));
     for await (const outcome of pool.results()) {
       const index = outcome.job.value;
       settled[index]++;
       if (outcome.status === 'fulfilled') {
         fulfilled++;
-        served.add(outcome.value.pid);
         if (outcome.value.value !== index) wrong++;
       } else if (outcome.reason?.code === 'ERR_WORKER_CRASHED') {
         crashed++;
@@ -70,6 +70,16 @@ export async function chaos({ Pool, jobs, workers = 4, killEveryMs = 25, maxRetr
     await pool.close();
   }
   const durationMs = Math.round(performance.now() - started);
+  // How often each job really ran: more than once only when its answer was lost in a hard death.
+  const runs = new Uint32Array(jobs);
+  for (const line of readFileSync(ledger, 'utf8').split('\n')) if (line) runs[Number(line)]++;
+  rmSync(dir, { recursive: true, force: true });
+  let ranTwiceOrMore = 0;
+  let maxRuns = 0;
+  for (const count of runs) {
+    if (count > 1) ranTwiceOrMore++;
+    maxRuns = Math.max(maxRuns, count);
+  }
   let lost = 0;
   let duplicates = 0;
   for (const count of settled) {
@@ -88,6 +98,9 @@ export async function chaos({ Pool, jobs, workers = 4, killEveryMs = 25, maxRetr
     unexpected,
     lost,
     duplicates,
+    ranTwiceOrMore,
+    maxRuns,
+    killed: pool.stats().killed,
     retried: pool.stats().retried,
     spawned: pool.stats().spawned,
     childrenLeft: children().length,
