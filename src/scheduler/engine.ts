@@ -395,6 +395,7 @@ export class PoolEngine {
     if (slot.state !== 'starting') return;
     clearStartTimer(slot);
     slot.state = 'ready';
+    this.#policy.ready();
     this.#pump();
     this.#afterJob(slot);
     // One boot slot is free: start the next worker if the pool is still filling.

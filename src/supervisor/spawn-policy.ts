@@ -9,9 +9,9 @@ export const systemClock: PolicyClock = { now: () => Date.now(), random: Math.ra
 /** Back-off after the module's own failed starts: 100 ms, doubling, at most 2 s. */
 const FAULT_BACKOFF_MS = 100;
 const FAULT_BACKOFF_MAX_MS = 2000;
-/** Back-off after external kills in a row: 50 ms, doubling, at most 1 s, jittered. */
-const KILL_BACKOFF_MS = 50;
-const KILL_BACKOFF_MAX_MS = 1000;
+/** Back-off after external kills with no worker ready in between: 25 ms, doubling, at most 500 ms, jittered. */
+const KILL_BACKOFF_MS = 25;
+const KILL_BACKOFF_MAX_MS = 500;
 /** Back-off before a crashed job's retry: 50 ms, doubling per attempt, at most 1 s, jittered. */
 const RETRY_BACKOFF_MS = 50;
 const RETRY_BACKOFF_MAX_MS = 1000;
@@ -54,6 +54,11 @@ export class SpawnPolicy {
   externalKill(): void {
     this.#kills++;
     this.#delay(this.#jitter(backoff(KILL_BACKOFF_MS, KILL_BACKOFF_MAX_MS, this.#kills)));
+  }
+
+  /** A worker became ready: kills before it no longer count in a row. */
+  ready(): void {
+    this.#kills = 0;
   }
 
   served(): void {

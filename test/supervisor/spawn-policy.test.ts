@@ -28,16 +28,26 @@ describe('SpawnPolicy', () => {
     expect(policy.notBefore - clock.now()).toBe(2_000);
   });
 
-  it('never gives up on external kills, and backs them off with jitter, capped at 1 s', () => {
+  it('never gives up on external kills, and backs them off with jitter, capped at 500 ms', () => {
     const clock = fakeClock(1);
     const policy = new SpawnPolicy(1, clock);
     for (let i = 0; i < 50; i++) policy.externalKill();
     expect(policy.faults).toBe(0);
     expect(policy.oneAtATime).toBe(false);
-    expect(policy.notBefore - clock.now()).toBe(1_000);
+    expect(policy.notBefore - clock.now()).toBe(500);
     const low = new SpawnPolicy(1, fakeClock(0));
     low.externalKill();
-    expect(low.notBefore - 1_000).toBe(25);
+    expect(low.notBefore - 1_000).toBe(13);
+  });
+
+  it('a worker that becomes ready ends a run of kills', () => {
+    const clock = fakeClock(1);
+    const policy = new SpawnPolicy(3, clock);
+    for (let i = 0; i < 5; i++) policy.externalKill();
+    policy.ready();
+    clock.advance(1_000);
+    policy.externalKill();
+    expect(policy.notBefore - clock.now()).toBe(25);
   });
 
   it('a worker that serves resets the streaks', () => {
