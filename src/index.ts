@@ -1,5 +1,5 @@
 export { Pool, type Outcome, type CloseOptions, type PoolEvents } from './pool.js';
-export type { PoolOptions, CallbackHandler, CallbackInfo } from './options.js';
+export type { PoolOptions, CallbackHandler, CallbackInfo, WorkerStdout } from './options.js';
 export type { RunOptions, PoolStats, WorkerExitEvent, WorkerSpawnEvent } from './scheduler/engine.js';
 export type { ExitReason } from './supervisor/worker-process.js';
 export type { JobOf, ResultOf } from './types.js';
