@@ -590,6 +590,7 @@ export class PoolEngine {
         env: withAllocatorEnv(this.#options.child ? { ...(this.#options.env ?? process.env), ...this.#options.child.env } : (this.#options.env ?? process.env)),
         cwd: this.#options.cwd,
         maxMessageSize: this.#options.maxMessageSize,
+        stdout: this.#options.stdout,
       },
       {
         frame: (kind, frameId, payload) => this.#onFrame(slot, kind, frameId, payload),

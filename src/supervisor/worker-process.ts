@@ -25,6 +25,8 @@ export interface SpawnSpec {
   env: NodeJS.ProcessEnv | undefined;
   cwd: string | undefined;
   maxMessageSize: number;
+  /** Where the child's stdout goes ('stderr': piped and written to process.stderr, like its stderr). @default 'inherit' */
+  stdout?: 'inherit' | 'stderr' | 'ignore';
 }
 
 export interface WorkerProcessEvents {
@@ -66,7 +68,7 @@ export class WorkerProcess {
     this.child = spawn(node.command, [...node.prefix, ...spec.execArgv, ...spec.args], {
       cwd: spec.cwd,
       env: { ...(spec.env ?? process.env), ...node.env },
-      stdio: ['ignore', 'inherit', 'pipe', 'pipe'],
+      stdio: ['ignore', spec.stdout === 'stderr' ? 'pipe' : (spec.stdout ?? 'inherit'), 'pipe', 'pipe'],
       windowsHide: true,
     });
     const channel = this.child.stdio[3] as Socket | null;
@@ -113,6 +115,8 @@ export class WorkerProcess {
         );
       });
     }
+    // Through process.stderr (not fd 2 directly), so a parent drawing there (the CLI's progress line) sees it.
+    this.child.stdout?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
     this.child.stderr?.on('data', (chunk: Buffer) => {
       this.#tail.push(chunk);
       process.stderr.write(chunk);
@@ -129,7 +133,7 @@ export class WorkerProcess {
       this.#writer?.close();
       const report = () => this.#reportExit(code, signal, spawnError);
       // Wait (briefly) for stderr and the channel to be read to their ends.
-      const open = [this.child.stderr, this.#channel].filter((stream) => stream && !stream.destroyed && !stream.readableEnded);
+      const open = [this.child.stdout, this.child.stderr, this.#channel].filter((stream) => stream && !stream.destroyed && !stream.readableEnded);
       if (open.length === 0) report();
       else {
         const linger = setTimeout(report, STDERR_LINGER_MS);
