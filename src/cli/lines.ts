@@ -80,7 +80,15 @@ function firstInvalidByte(bytes: Buffer): number {
       high = mid - 1;
     }
   }
-  return low;
+  // The prefix may end with the start of the bad sequence (a lead byte, maybe continuations).
+  let offset = low;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, low));
+  } catch {
+    offset--;
+    while (offset > 0 && ((bytes[offset] as number) & 0xc0) === 0x80) offset--;
+  }
+  return offset;
 }
 
 /**
