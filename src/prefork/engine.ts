@@ -242,7 +242,13 @@ export class PreforkEngine {
       retiring: false,
     } as unknown as Child;
     child.proc = new WorkerProcess(
-      { args: config.args, execArgv: config.execArgv, env: config.env, cwd: config.cwd, maxMessageSize: MAX_MESSAGE_SIZE },
+      {
+        args: config.args,
+        execArgv: config.execArgv,
+        env: config.spawnEnv ? { ...(config.env ?? process.env), ...config.spawnEnv() } : config.env,
+        cwd: config.cwd,
+        maxMessageSize: MAX_MESSAGE_SIZE,
+      },
       {
         frame: (kind, id, payload) => this.#onFrame(child, kind, id, payload),
         garbage: () => undefined,
