@@ -6,6 +6,7 @@ import { PreforkEngine } from '../prefork/engine.js';
 import { checkCallbacks, checkKnown, normalizeTrapSignals, optionalFunction } from '../prefork/options.js';
 import { shortSignal, toSignal } from '../prefork/signals.js';
 import type { ChildReapEvent } from '../prefork/types.js';
+import { callerUrl, resolveFrom } from '../util/caller.js';
 
 /** Set in a child's environment to the manager's pid: the script re-run in it is a prefork child, not a manager. */
 export const PREFORK_CHILD_ENV = 'FORKPOOL_PREFORK_CHILD';
@@ -34,7 +35,10 @@ export interface PreforkIPCOptions {
   errRespawnInterval?: number;
   /** Seconds a child may run; then SIGTERM, SIGKILL one second later, reaped with status 124. 0 = none. @default 0 */
   childTimeout?: number;
-  /** A module whose default export `async (ppi) => payload` runs in each child. @default the calling script, re-run */
+  /**
+   * A module whose default export `async (ppi) => payload` runs in each child; a relative path is
+   * resolved against the directory of the script calling `new PreforkIPC`. @default the calling script, re-run
+   */
   worker?: string | URL;
 }
 
@@ -87,7 +91,8 @@ export class PreforkIPC {
       errRespawnInterval: seconds('errRespawnInterval', options.errRespawnInterval, 1),
       childTimeout: seconds('childTimeout', options.childTimeout, 0),
     };
-    const worker = options.worker === undefined ? undefined : workerModuleUrl(options.worker);
+    // A relative path is the calling script's, as its own imports are.
+    const worker = options.worker === undefined ? undefined : workerModuleUrl(typeof options.worker === 'string' && options.worker !== '' ? resolveFrom(callerUrl(new.target), options.worker) : options.worker);
     this.#options = Object.freeze({ ...options });
 
     const managerPid = process.env[PREFORK_CHILD_ENV];
@@ -204,10 +209,14 @@ export class PreforkIPC {
     return this.#options;
   }
 
-  /** Resolves once every child is reaped, or after `timeoutSeconds`, with how many still run. Kills nothing. */
+  /**
+   * Resolves once every child is reaped, or after `timeoutSeconds`, with how many still run. Kills
+   * nothing. No timeout, or 0, waits for every child, as Perl's `wait_all_children(0)` does (its
+   * `if ($timeout)` treats 0 as none); to poll without waiting, read `numWorkers()`.
+   */
   async waitAllChildren(timeoutSeconds?: number): Promise<number> {
-    const ms = timeoutSeconds === undefined ? undefined : seconds('timeoutSeconds', timeoutSeconds, 0);
-    return this.#engine ? this.#engine.waitAll(ms) : 0;
+    const ms = timeoutSeconds === undefined ? 0 : seconds('timeoutSeconds', timeoutSeconds, 0);
+    return this.#engine ? this.#engine.waitAll(ms > 0 ? ms : undefined) : 0;
   }
 
   /** Sends `signal` ('TERM' or 'SIGTERM') to every child; returns how many were signalled. */
