@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { BadInputError } from './errors.js';
 
@@ -7,8 +8,11 @@ export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 /** One input line: a parsed job, or the reason it could not be parsed. */
 export type SourceItem = { index: number; job: unknown } | { index: number; error: Error };
 
-/** A line's bytes, or only its length when it was longer than the limit (its bytes were dropped as they came). */
-export type RawLine = { bytes: Buffer } | { overlong: number };
+/**
+ * A line: its text when it is known to be valid UTF-8, else its bytes (to be checked), or only
+ * its length when it was longer than the limit (its bytes were dropped as they came).
+ */
+export type RawLine = string | { bytes: Buffer } | { overlong: number };
 
 const NEWLINE = 0x0a;
 
@@ -17,7 +21,8 @@ const NEWLINE = 0x0a;
  * for the next line, the stream stays paused, so memory is bounded by one chunk plus one line of
  * at most `maxLineBytes`. A longer line is skipped to its newline without being kept, so a
  * multi-gigabyte line costs no memory and the lines after it are still read. Bytes, not text:
- * decoding is per line (see readJobs), so an invalid UTF-8 sequence is caught, not replaced.
+ * a chunk is decoded only once it is known to be valid UTF-8, so an invalid sequence is caught
+ * (see readJobs), never replaced by U+FFFD.
  */
 export async function* readLines(input: Readable, maxLineBytes = DEFAULT_MAX_LINE_BYTES): AsyncGenerator<RawLine, void, undefined> {
   let parts: Buffer[] = [];
@@ -43,10 +48,28 @@ export async function* readLines(input: Readable, maxLineBytes = DEFAULT_MAX_LIN
   for await (const chunk of input as AsyncIterable<Buffer | string>) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     let start = 0;
-    for (let newline = bytes.indexOf(NEWLINE); newline !== -1; newline = bytes.indexOf(NEWLINE, start)) {
-      take(bytes.subarray(start, newline));
+    let newline = bytes.indexOf(NEWLINE);
+    if (newline !== -1) {
+      // The first line may continue one begun in earlier chunks.
+      take(bytes.subarray(0, newline));
       yield end();
       start = newline + 1;
+    }
+    const last = bytes.lastIndexOf(NEWLINE);
+    if (last >= start) {
+      // The whole lines in between: decoded at once when valid and short enough (the common
+      // case: one native check and one split per chunk instead of per line).
+      const region = bytes.subarray(start, last);
+      if (region.length <= maxLineBytes && isUtf8(region)) {
+        for (const text of region.toString('utf8').split('\n')) yield text;
+      } else {
+        for (newline = bytes.indexOf(NEWLINE, start); newline !== -1 && newline <= last; newline = bytes.indexOf(NEWLINE, start)) {
+          take(bytes.subarray(start, newline));
+          yield end();
+          start = newline + 1;
+        }
+      }
+      start = last + 1;
     }
     // Copied: a slice would keep the whole chunk alive for the sake of a few bytes.
     if (start < bytes.length) take(Buffer.from(bytes.subarray(start)));
@@ -54,16 +77,13 @@ export async function* readLines(input: Readable, maxLineBytes = DEFAULT_MAX_LIN
   if (length > 0) yield end();
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /** The line's text, or the error line it becomes. */
 function decode(line: RawLine, maxLineBytes: number): string | BadInputError {
+  if (typeof line === 'string') return line;
   if ('overlong' in line) return BadInputError.tooLong(line.overlong, maxLineBytes);
-  try {
-    return utf8.decode(line.bytes);
-  } catch {
-    return BadInputError.notUtf8(firstInvalidByte(line.bytes));
-  }
+  // Checked first: toString() would silently turn bad bytes into U+FFFD.
+  if (!isUtf8(line.bytes)) return BadInputError.notUtf8(firstInvalidByte(line.bytes));
+  return line.bytes.toString('utf8');
 }
 
 /** The offset of the first byte that does not decode (for the message: where to look). */
@@ -101,7 +121,7 @@ export async function* readJobs(input: Readable, maxLineBytes = DEFAULT_MAX_LINE
   for await (const line of readLines(input, maxLineBytes)) {
     index++;
     const decoded = decode(line, maxLineBytes);
-    if (decoded instanceof BadInputError) {
+    if (typeof decoded !== 'string') {
       yield { index, error: decoded };
       continue;
     }
@@ -119,7 +139,7 @@ export async function* readJobs(input: Readable, maxLineBytes = DEFAULT_MAX_LINE
 export async function countJobs(input: Readable, maxLineBytes = DEFAULT_MAX_LINE_BYTES): Promise<number> {
   let count = 0;
   for await (const line of readLines(input, maxLineBytes)) {
-    if ('overlong' in line || line.bytes.some((byte) => byte !== 0x20 && byte !== 0x09 && byte !== 0x0d)) count++;
+    if ((typeof line !== 'string' && 'overlong' in line) || (typeof line === 'string' ? line.trim() !== '' : line.bytes.some((byte) => byte !== 0x20 && byte !== 0x09 && byte !== 0x0d))) count++;
   }
   return count;
 }
