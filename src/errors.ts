@@ -122,8 +122,8 @@ export class MessageTooLargeError extends ForkpoolError {
 
 export class NoPendingJobsError extends ForkpoolError {
   declare readonly code: 'ERR_NO_PENDING_JOBS';
-  constructor() {
-    super('ERR_NO_PENDING_JOBS', 'next() was called with no pending jobs: add() jobs first, or check "pool.pending" before waiting.');
+  constructor(message = 'next() was called with no pending jobs: add() jobs first, or check "pool.pending" before waiting.') {
+    super('ERR_NO_PENDING_JOBS', message);
     this.name = 'NoPendingJobsError';
   }
 }

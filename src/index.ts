@@ -1,5 +1,5 @@
 export { Pool, type Outcome, type CloseOptions, type PoolEvents } from './pool.js';
-export type { PoolOptions, CallbackHandler, CallbackInfo } from './options.js';
+export type { PoolOptions, CallbackHandler, CallbackInfo, WorkerStdout } from './options.js';
 export type { RunOptions, PoolStats, WorkerExitEvent, WorkerSpawnEvent, ExitReason } from './pool-types.js';
 export type { JobOf, ResultOf } from './types.js';
 export type { WorkContext } from './child/types.js';

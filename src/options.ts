@@ -74,7 +74,17 @@ export interface PoolOptions<Result = unknown, Mapped = Result> {
   callbackTimeout?: number;
   /** Close gracefully on the first SIGTERM/SIGINT, forcefully on the second. @default false */
   handleSignals?: boolean;
+  /**
+   * Where the workers' stdout goes: `'inherit'` this process's stdout; `'stderr'` this process's
+   * stderr (for a parent whose stdout carries data, as `forkpool run` does; written through
+   * `process.stderr`, in whole chunks, next to the workers' stderr); `'ignore'` nowhere.
+   * @default 'inherit'
+   */
+  stdout?: WorkerStdout;
 }
+
+export type WorkerStdout = 'inherit' | 'stderr' | 'ignore';
+const WORKER_STDOUT: readonly WorkerStdout[] = ['inherit', 'stderr', 'ignore'];
 
 /** How facades replace the standard child entry (not public API). */
 export interface ChildOverride {
@@ -108,6 +118,7 @@ export interface NormalizedOptions {
   callbacks: Record<string, CallbackHandler>;
   callbackTimeout: number;
   handleSignals: boolean;
+  stdout: WorkerStdout;
 }
 
 export const MAX_MESSAGE_SIZE = 2 ** 31 - 1;
@@ -115,7 +126,7 @@ export const MAX_MESSAGE_SIZE = 2 ** 31 - 1;
 const KNOWN = new Set([
   'worker', 'workers', 'minWorkers', 'maxWorkers', 'idleTimeout', 'timeout', 'maxRetries', 'initData', 'onResult',
   'env', 'execArgv', 'cwd', 'maxMessageSize', 'prefetch', 'killTimeout', 'startTimeout', 'maxJobsPerWorker', 'maxMemoryPerWorker',
-  'maxQueue', 'maxStartFailures', 'callbacks', 'callbackTimeout', 'handleSignals',
+  'maxQueue', 'maxStartFailures', 'callbacks', 'callbackTimeout', 'handleSignals', 'stdout',
 ]);
 
 export function integer(name: string, value: unknown, min: number, fallback: number): number {
@@ -207,6 +218,9 @@ export function normalizeOptions(options: PoolOptions<any, any>): NormalizedOpti
   if (options.handleSignals !== undefined && typeof options.handleSignals !== 'boolean') {
     throw new InvalidOptionError('handleSignals', `expected true or false, got ${describe(options.handleSignals)}.`);
   }
+  if (options.stdout !== undefined && !WORKER_STDOUT.includes(options.stdout)) {
+    throw new InvalidOptionError('stdout', `expected one of ${WORKER_STDOUT.map((v) => `"${v}"`).join(', ')}, got ${describe(options.stdout)}.`);
+  }
   const maxMessageSize = integer('maxMessageSize', options.maxMessageSize, 1, MAX_MESSAGE_SIZE);
   if (maxMessageSize > MAX_MESSAGE_SIZE) {
     throw new InvalidOptionError('maxMessageSize', `at most ${MAX_MESSAGE_SIZE} bytes.`);
@@ -231,5 +245,6 @@ export function normalizeOptions(options: PoolOptions<any, any>): NormalizedOpti
     callbacks,
     callbackTimeout: timerMs('callbackTimeout', options.callbackTimeout, 0, 0),
     handleSignals: options.handleSignals ?? false,
+    stdout: options.stdout ?? 'inherit',
   };
 }

@@ -15,6 +15,8 @@ export interface QueueRunOptions {
   ordered?: boolean;
   workers?: number;
   maxJobsPerWorker?: number;
+  maxLineBytes?: number;
+  workerStdout?: string;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function runOnQueue(worker: string | undefined, options: QueueRunOp
   if (worker !== undefined) {
     throw new UsageError(`With --redis the worker module is loaded by each "forkpool worker" host, not here: drop "${worker}", and start hosts with: forkpool worker ${worker} --redis URL --queue ${options.queue}`);
   }
-  for (const [flag, value] of [['--workers', options.workers], ['--max-jobs-per-worker', options.maxJobsPerWorker]] as const) {
+  for (const [flag, value] of [['--workers', options.workers], ['--max-jobs-per-worker', options.maxJobsPerWorker], ['--worker-stdout', options.workerStdout]] as const) {
     if (value !== undefined) throw new UsageError(`${flag} is a worker host option with --redis: pass it to each "forkpool worker" instead.`);
   }
   const input = await openInput(options.input);
@@ -52,5 +54,5 @@ export async function runOnQueue(worker: string | undefined, options: QueueRunOp
     // A lost Redis fails the jobs that needed it (error lines, exit 1); no error stops every job for good.
     isFatal: () => false,
   };
-  return runSession({ runner, input, output, ordered: options.ordered === true, inputPath: input === process.stdin ? undefined : options.input });
+  return runSession({ runner, input, output, ordered: options.ordered === true, maxLineBytes: options.maxLineBytes, inputPath: input === process.stdin ? undefined : options.input });
 }

@@ -7,6 +7,7 @@ import type { CloseOptions, Outcome } from '../pool.js';
 import type { RunOptions } from '../pool-types.js';
 import type { JobOf, ResultOf } from '../types.js';
 import { OutcomeQueue } from '../queue/outcomes.js';
+import { onAbort as watchAbort } from '../util/abort-listener.js';
 import { withDeadline } from './connection.js';
 import { JOB_NAME } from './defaults.js';
 import type { Envelope } from './envelope.js';
@@ -111,8 +112,8 @@ export class DistributedPool<W = any, Mapped = ResultOf<W>> extends EventEmitter
           void this.#queue.remove(id).catch(() => undefined);
           this.#settle(id, false, new AbortError(signal.reason));
         };
-        signal.addEventListener('abort', onAbort, { once: true });
-        pending.release = () => signal.removeEventListener('abort', onAbort);
+        // One listener per signal (not per job): a signal shared by a batch of jobs would warn past 10.
+        pending.release = watchAbort(signal, onAbort);
       }
       this.#jobs.set(id, pending);
     });

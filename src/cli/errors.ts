@@ -9,12 +9,30 @@ export class UsageError extends ForkpoolError {
   }
 }
 
-/** An input line that is not valid JSON; it becomes an error line and the run goes on. */
+/**
+ * An input line that is not valid JSON, not UTF-8, or longer than `--max-line-bytes`; it becomes
+ * an error line and the run goes on with the next line.
+ */
 export class BadInputError extends ForkpoolError {
   declare readonly code: 'ERR_BAD_INPUT';
-  constructor(detail: string) {
-    super('ERR_BAD_INPUT', `The line is not valid JSON (${detail}): write one JSON value per line, e.g. {"n": 42}.`);
+  /** `detail` is JSON.parse's complaint; `message`, when given, replaces the whole message. */
+  constructor(detail: string, message?: string) {
+    super('ERR_BAD_INPUT', message ?? `The line is not valid JSON (${detail}): write one JSON value per line, e.g. {"n": 42}.`);
     this.name = 'BadInputError';
+  }
+
+  static tooLong(bytes: number, limit: number): BadInputError {
+    return new BadInputError(
+      'too long',
+      `The line is ${bytes} bytes, over the limit of ${limit} (--max-line-bytes): split the job, pass large data by file path, or raise --max-line-bytes.`,
+    );
+  }
+
+  static notUtf8(offset: number): BadInputError {
+    return new BadInputError(
+      'not UTF-8',
+      `The line is not valid UTF-8 (first bad byte at offset ${offset}): write the input as UTF-8 text (e.g. convert it with iconv -t UTF-8).`,
+    );
   }
 }
 

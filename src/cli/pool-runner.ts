@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { WorkerStdout } from '../options.js';
 import { Pool } from '../pool.js';
 import type { Runner } from './runner.js';
 
@@ -8,6 +9,7 @@ export interface PoolRunnerOptions {
   timeout?: number | undefined;
   maxRetries?: number | undefined;
   maxJobsPerWorker?: number | undefined;
+  stdout?: WorkerStdout | undefined;
 }
 
 /** The local runner: a forkpool `Pool` of worker processes. */
@@ -18,6 +20,7 @@ export function createPoolRunner(options: PoolRunnerOptions): Runner {
     timeout: options.timeout,
     maxRetries: options.maxRetries,
     maxJobsPerWorker: options.maxJobsPerWorker,
+    stdout: options.stdout,
   });
   // The broken-pool error also rejects every job; the listener only keeps it from being thrown.
   pool.on('error', () => undefined);

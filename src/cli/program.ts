@@ -19,10 +19,15 @@ Output: one JSON line per job (stdout or --output), in completion order unless -
   {"index":1,"error":{"code":"ERR_JOB_TIMEOUT","message":"..."}}
 Error codes: the error's own "code" (ERR_JOB_TIMEOUT, ERR_WORKER_CRASHED, ...);
 ERR_JOB_FAILED for an error thrown without a code; ERR_BAD_INPUT for a line that is
-not valid JSON; ERR_BAD_OUTPUT for a result JSON cannot hold (BigInt, cycles).
+not valid JSON, not valid UTF-8 or longer than --max-line-bytes (the lines after it
+still run); ERR_BAD_OUTPUT for a result JSON cannot hold (BigInt, cycles).
 
-stderr: a progress line when stderr is a terminal (and results do not go to that same
-terminal), then always one summary line: "N done, M failed in S s (R jobs/s)".
+stdout carries nothing but result lines: what workers print (console.log) goes to
+stderr, with the workers' own stderr (--worker-stdout inherit|ignore to change that).
+
+stderr: worker output, a progress line when stderr is a terminal (and results do not go
+to that same terminal; redrawn below worker output, never across it), then always one
+summary line: "N done, M failed in S s (R jobs/s)".
 
 Exit codes:
   0    every job was fulfilled
@@ -62,6 +67,8 @@ export function createProgram(onExit: (code: number) => void): Command {
     .option('--redis <url>', 'send the jobs to a BullMQ queue on this Redis (with --queue) instead of local workers; "forkpool worker" hosts run them')
     .option('--queue <name>', 'the BullMQ queue name (with --redis)')
     .option('--ordered', 'write results in input order (memory bounded by a window of 64 lines per worker, not by the input size)')
+    .addOption(new Option('--max-line-bytes <n>', 'an input line longer than this becomes an ERR_BAD_INPUT error line (default: 67108864, 64 MiB)').argParser(integerArg(1, '--max-line-bytes 1048576')))
+    .addOption(new Option('--worker-stdout <where>', "where workers' stdout goes: stderr (default), inherit (this process's stdout, mixed with the results) or ignore").choices(['stderr', 'inherit', 'ignore']))
     .addHelpText('after', RUN_HELP)
     .exitOverride()
     .action(async (worker: string | undefined, options: RunCommandOptions) => {

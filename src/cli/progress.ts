@@ -1,5 +1,6 @@
 import { SingleBar, type Options, type Params } from 'cli-progress';
 import { formatRate } from './summary.js';
+import { TerminalLine } from './terminal-line.js';
 
 const BAR_WIDTH = 24;
 
@@ -23,20 +24,40 @@ export function renderProgress(params: Pick<Params, 'value' | 'total' | 'startTi
   return `[${bar}] ${params.value}/${params.total} | ${rate} jobs/s | ETA ${eta} | ${failures}`;
 }
 
-/** A redrawing progress line on a terminal (cli-progress throttles redraws to `fps`). */
-export function createProgress(stream: NodeJS.WritableStream): Progress {
+/**
+ * A redrawing progress line on a terminal (cli-progress throttles redraws to `fps`). Until
+ * `stop()`, every other write to `stream` (worker output forwarded by the pool, the CLI's
+ * messages) goes through a TerminalLine, so it lands on its own lines with the bar below it.
+ */
+export function createProgress(stream: NodeJS.WriteStream): Progress {
   let failed = 0;
   let totalKnown = false;
+  const ownWrite = stream.write;
+  const hadOwnWrite = Object.hasOwn(stream, 'write');
+  const line = new TerminalLine(ownWrite.bind(stream) as (chunk: string | Uint8Array, ...rest: any[]) => boolean);
+  // What cli-progress draws on: the terminal's size, and writes that the TerminalLine may hold back.
+  const barStream = {
+    isTTY: true,
+    get columns() {
+      return stream.columns;
+    },
+    write: (data: string) => line.drawStatus(data),
+  } as unknown as NodeJS.WritableStream;
   const options: Options = {
-    stream,
+    stream: barStream,
     fps: 10,
     hideCursor: true,
     clearOnComplete: true,
     // A total unknown for now (reading stdin) is not "complete".
     stopOnComplete: false,
-    format: (_options, params) => renderProgress(params, failed, totalKnown),
+    format: (_options, params) => {
+      const text = renderProgress(params, failed, totalKnown);
+      line.status = text;
+      return text;
+    },
   };
   const bar = new SingleBar(options);
+  stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => line.write(chunk, ...rest)) as typeof stream.write;
   bar.start(0, 0);
   return {
     setTotal(total) {
@@ -49,6 +70,9 @@ export function createProgress(stream: NodeJS.WritableStream): Progress {
     },
     stop() {
       bar.stop();
+      line.close();
+      if (hadOwnWrite) stream.write = ownWrite;
+      else delete (stream as { write?: unknown }).write;
     },
   };
 }

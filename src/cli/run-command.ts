@@ -12,6 +12,10 @@ export interface RunCommandOptions {
   retries?: number;
   maxJobsPerWorker?: number;
   ordered?: boolean;
+  /** Input lines longer than this (bytes) become ERR_BAD_INPUT error lines. */
+  maxLineBytes?: number;
+  /** Where the workers' stdout goes (stdout carries only result lines unless 'inherit'). */
+  workerStdout?: 'stderr' | 'inherit' | 'ignore';
   /** With --queue: jobs go to a BullMQ queue on this Redis (src/bullmq/cli-run.ts). */
   redis?: string;
   queue?: string;
@@ -34,12 +38,14 @@ export async function runCommand(worker: string | undefined, options: RunCommand
     timeout: options.timeout,
     maxRetries: options.retries,
     maxJobsPerWorker: options.maxJobsPerWorker,
+    stdout: options.workerStdout ?? 'stderr',
   });
   return runSession({
     runner,
     input,
     output,
     ordered: options.ordered === true,
+    maxLineBytes: options.maxLineBytes,
     inputPath: input === process.stdin ? undefined : options.input,
   });
 }

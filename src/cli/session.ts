@@ -3,7 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { installSignalHandlers } from '../signals.js';
 import { JobStream } from './drive.js';
 import { EXIT } from './exit-codes.js';
-import { countJobs, readJobs } from './lines.js';
+import { countJobs, DEFAULT_MAX_LINE_BYTES, readJobs } from './lines.js';
 import { createProgress, type Progress } from './progress.js';
 import { errorMessage } from './result-line.js';
 import type { Runner } from './runner.js';
@@ -23,6 +23,8 @@ export interface SessionOptions {
   input: Readable;
   output: Writable;
   ordered: boolean;
+  /** --max-line-bytes. @default DEFAULT_MAX_LINE_BYTES */
+  maxLineBytes?: number | undefined;
   /** The --input path, when it is a file: its lines are counted for the progress bar's total. */
   inputPath?: string | undefined;
 }
@@ -34,6 +36,7 @@ export interface SessionOptions {
  */
 export async function runSession(options: SessionOptions): Promise<number> {
   const { runner, input, output } = options;
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const stderr = process.stderr;
   const stop = new AbortController();
   const removeSignalHandlers = installSignalHandlers(
@@ -52,10 +55,10 @@ export async function runSession(options: SessionOptions): Promise<number> {
     stderr.write('forkpool: reading jobs from the terminal, one JSON value per line; end with Ctrl-D.\n');
   }
   const progress = wantsProgress(output) ? createProgress(stderr) : undefined;
-  if (progress && options.inputPath !== undefined) countTotal(options.inputPath, progress);
+  if (progress && options.inputPath !== undefined) countTotal(options.inputPath, progress, maxLineBytes);
   const concurrency = Math.max(1, runner.concurrency);
   const stream = new JobStream({
-    source: readJobs(input),
+    source: readJobs(input, maxLineBytes),
     runner,
     output,
     ordered: options.ordered,
@@ -90,8 +93,8 @@ function wantsProgress(output: Writable): boolean {
   return process.stderr.isTTY === true && !(output === process.stdout && process.stdout.isTTY);
 }
 
-function countTotal(path: string, progress: Progress): void {
-  countJobs(createReadStream(path)).then(
+function countTotal(path: string, progress: Progress, maxLineBytes: number): void {
+  countJobs(createReadStream(path), maxLineBytes).then(
     (total) => progress.setTotal(total),
     () => undefined, // the run itself reports an unreadable input
   );

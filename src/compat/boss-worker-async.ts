@@ -1,23 +1,34 @@
 import { fileURLToPath } from 'node:url';
 import { WorkerRuntime } from '../child/runtime.js';
-import { ForkpoolError, InvalidOptionError } from '../errors.js';
+import { ForkpoolError, InvalidOptionError, NoPendingJobsError, PoolClosedError, WorkerCrashedError } from '../errors.js';
 import { describe, integer, workerModuleUrl, type ChildOverride } from '../options.js';
 import { Pool, type Outcome } from '../pool.js';
+import { callerUrl, resolveFrom } from '../util/caller.js';
 import { loadCompatHandlers, SCRIPT_CHILD_ENV } from './bwa-handlers.js';
 
 type Handler<A extends unknown[]> = ((...args: A) => unknown) | string | URL;
 
 export interface BossWorkerAsyncOptions {
-  /** Required. Called with each job in a worker; returns the result (the seed expects a hashref). */
+  /**
+   * Required. Called with each job in a worker; returns the result (the seed expects a hashref).
+   * A function, or a module path / `file:` URL whose default export is that function; a relative
+   * path is resolved against the directory of the script that calls `new BossWorkerAsync`, as
+   * `import('./work.mjs')` there would (not against the current directory).
+   */
   workHandler: Handler<[job: any]>;
   /** Called in the parent with each result as it is collected; its return value is what getResult returns. */
   resultHandler?: (result: any) => unknown;
-  /** Called once in each worker before its first job. */
+  /** Called once in each worker before its first job. A function or a module path, resolved like `workHandler`. */
   initHandler?: Handler<[]>;
   /** Number of workers. @default 3 */
   workerCount?: number;
-  /** Per-job time limit in seconds; 0 = none. @default 0 */
+  /** Per-job time limit in seconds; 0 = none (the seed's "0 is unlimited"). @default 0 */
   globalTimeout?: number;
+  /**
+   * Not in the seed: how many times a job whose worker died is run again on a fresh worker
+   * before its result is `{ ERROR: "BossWorkerAsync: worker died ..." }`. @default 0
+   */
+  maxRetries?: number;
   /** Accepted for compatibility and ignored: frames are length-prefixed, any bytes may appear in data. */
   msgDelimiter?: string;
   /** Accepted for compatibility and ignored: reads are sized by the stream. */
@@ -49,8 +60,12 @@ export class BossWorkerAsync {
     if (typeof options !== 'object' || options === null) {
       throw new InvalidOptionError('options', 'expected an object such as { workHandler: work }.');
     }
-    const { workHandler, initHandler, resultHandler } = options;
-    if (workHandler === undefined) throw new InvalidOptionError('workHandler', "Parameter 'workHandler' is required.");
+    const { resultHandler } = options;
+    if (options.workHandler === undefined) throw new InvalidOptionError('workHandler', "Parameter 'workHandler' is required.");
+    // Relative paths are the calling script's, as its own imports are.
+    const base = callerUrl(new.target);
+    const workHandler = resolveHandlerPath(options.workHandler, base);
+    const initHandler = options.initHandler === undefined ? undefined : resolveHandlerPath(options.initHandler, base);
     checkHandler('workHandler', workHandler);
     if (initHandler !== undefined) checkHandler('initHandler', initHandler);
     if (resultHandler !== undefined && typeof resultHandler !== 'function') {
@@ -65,6 +80,7 @@ export class BossWorkerAsync {
       throw new InvalidOptionError('msgDelimiter', 'expected a non-empty string (it is not needed: frames are length-prefixed).');
     }
     integer('readSize', options.readSize, 1, 1);
+    const maxRetries = integer('maxRetries', options.maxRetries, 0, 0);
     this.#resultHandler = resultHandler;
     this.#verbose = Boolean(options.verbose);
 
@@ -100,6 +116,7 @@ export class BossWorkerAsync {
         worker,
         workers: workerCount,
         timeout: Math.round(globalTimeout * 1000),
+        maxRetries,
         execArgv: scriptMode ? process.execArgv : [],
       },
       child,
@@ -119,7 +136,11 @@ export class BossWorkerAsync {
   addWork(...jobs: unknown[]): void {
     if (!this.#pool) return;
     for (const job of jobs) {
-      this.#pool.add(job);
+      try {
+        this.#pool.add(job);
+      } catch (error) {
+        throw facadeError(error);
+      }
       this.#log(`add_work: job added to queue, ${this.#pool.pending} pending\n`);
     }
   }
@@ -133,7 +154,13 @@ export class BossWorkerAsync {
   async getResult(): Promise<any> {
     if (!this.#pool) return never();
     this.#log(`get_result: ${this.#pool.pending} jobs in process\n`);
-    return this.#finish(await this.#pool.next());
+    let outcome: Outcome<unknown, unknown>;
+    try {
+      outcome = await this.#pool.next();
+    } catch (error) {
+      throw facadeError(error);
+    }
+    return this.#finish(outcome);
   }
 
   /** Like getResult, but `undefined` at once when no result is ready. */
@@ -160,15 +187,51 @@ export class BossWorkerAsync {
   }
 }
 
+function resolveHandlerPath<H>(handler: H, base: string): H | string {
+  return typeof handler === 'string' && handler !== '' ? resolveFrom(base, handler) : handler;
+}
+
+/** The pool's errors, reworded with the facade's own names (the codes stay). */
+function facadeError(error: unknown): unknown {
+  if (!(error instanceof ForkpoolError)) return error;
+  if (error.code === 'ERR_POOL_CLOSED') {
+    return new PoolClosedError('addWork() after shutDown(): this BossWorkerAsync is shut down; create a new BossWorkerAsync to run more jobs.');
+  }
+  if (error.code === 'ERR_NO_PENDING_JOBS') {
+    return new NoPendingJobsError(
+      'getResult() with no results pending (the seed carps "get_result() when no results pending"): addWork() first, or loop on pending(): while (bw.pending()) { const result = await bw.getResult(); ... }',
+    );
+  }
+  return error;
+}
+
 function checkHandler(name: string, handler: unknown): void {
   if (typeof handler === 'function') return;
   workerModuleUrl(handler, name);
 }
 
+/** What `{ ERROR }` says: the seed's text where it has one, else advice in the facade's terms. */
 function errorText(reason: unknown): string {
-  if (reason instanceof ForkpoolError && reason.code === 'ERR_JOB_TIMEOUT') return TIMED_OUT;
-  if (reason instanceof ForkpoolError && reason.code === 'ERR_WORKER_CRASHED') return `BossWorkerAsync: worker died: ${reason.message}`;
-  return reason instanceof Error ? reason.message : String(reason);
+  if (!(reason instanceof ForkpoolError)) return reason instanceof Error ? reason.message : String(reason);
+  switch (reason.code) {
+    case 'ERR_JOB_TIMEOUT':
+      return TIMED_OUT;
+    case 'ERR_WORKER_CRASHED': {
+      const crash = reason as WorkerCrashedError;
+      const how = crash.signal ? `was killed by ${crash.signal}` : `exited with code ${crash.exitCode}`;
+      const tail = crash.stderr ? `\nLast stderr lines:\n${crash.stderr}` : '';
+      return `BossWorkerAsync: worker died: the worker (pid ${crash.pid}) ${how} while running the job (attempt ${crash.attempts}). To retry such jobs on a fresh worker, pass maxRetries to new BossWorkerAsync({ workHandler, maxRetries: 2 }).${tail}`;
+    }
+    case 'ERR_WORKER_INIT': {
+      // The cause is the handler's own error, already naming workHandler or initHandler.
+      const cause = reason.cause instanceof Error ? reason.cause.message : reason.message;
+      return `BossWorkerAsync: the workers cannot start: ${cause}. Every job of this BossWorkerAsync fails: fix that, then create a new one.`;
+    }
+    case 'ERR_MESSAGE_TOO_LARGE':
+      return `BossWorkerAsync: ${reason.message.replace(/ Raise "maxMessageSize" or send less\.$/, '')} Send less per job (e.g. a file path instead of the data).`;
+    default:
+      return reason.message;
+  }
 }
 
 /** In a worker, the boss-side methods never return: the worker exits when the boss closes it. */

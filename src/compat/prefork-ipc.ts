@@ -6,9 +6,12 @@ import { PreforkEngine } from '../prefork/engine.js';
 import { checkCallbacks, checkKnown, normalizeTrapSignals, optionalFunction } from '../prefork/options.js';
 import { shortSignal, toSignal } from '../prefork/signals.js';
 import type { ChildReapEvent } from '../prefork/types.js';
+import { callerUrl, resolveFrom } from '../util/caller.js';
 
-/** Set in a child's environment: the script re-run in it is a prefork child, not a manager. */
+/** Set in a child's environment to the manager's pid: the script re-run in it is a prefork child, not a manager. */
 export const PREFORK_CHILD_ENV = 'FORKPOOL_PREFORK_CHILD';
+/** The manager's `maxWorkers` when it spawned the child: what the Perl child's copy would hold. */
+const PREFORK_MAX_WORKERS_ENV = 'FORKPOOL_PREFORK_MAX_WORKERS';
 const COMPAT_CHILD_ENTRY = fileURLToPath(new URL('../prefork/compat-child-main.js', import.meta.url));
 
 export interface PreforkIPCOptions {
@@ -32,7 +35,10 @@ export interface PreforkIPCOptions {
   errRespawnInterval?: number;
   /** Seconds a child may run; then SIGTERM, SIGKILL one second later, reaped with status 124. 0 = none. @default 0 */
   childTimeout?: number;
-  /** A module whose default export `async (ppi) => payload` runs in each child. @default the calling script, re-run */
+  /**
+   * A module whose default export `async (ppi) => payload` runs in each child; a relative path is
+   * resolved against the directory of the script calling `new PreforkIPC`. @default the calling script, re-run
+   */
   worker?: string | URL;
 }
 
@@ -62,6 +68,11 @@ export class PreforkIPC {
   readonly #channel: PreforkChannel | undefined;
   /** The manager's pid, in the manager and in its children. */
   readonly managerPid: number;
+  readonly #options: Readonly<PreforkIPCOptions>;
+  /** In a child: its own copy of `maxWorkers` (Perl's forked object is a copy too). */
+  #childMaxWorkers = 0;
+  /** In a child: the manager's `maxWorkers` when it spawned this child. */
+  readonly #spawnedWithMaxWorkers: number | undefined;
 
   constructor(options: PreforkIPCOptions = {}) {
     if (typeof options !== 'object' || options === null) {
@@ -80,14 +91,22 @@ export class PreforkIPC {
       errRespawnInterval: seconds('errRespawnInterval', options.errRespawnInterval, 1),
       childTimeout: seconds('childTimeout', options.childTimeout, 0),
     };
-    const worker = options.worker === undefined ? undefined : workerModuleUrl(options.worker);
+    // A relative path is the calling script's, as its own imports are.
+    const worker = options.worker === undefined ? undefined : workerModuleUrl(typeof options.worker === 'string' && options.worker !== '' ? resolveFrom(callerUrl(new.target), options.worker) : options.worker);
+    this.#options = Object.freeze({ ...options });
 
-    if (process.env[PREFORK_CHILD_ENV] === '1') {
-      // A child: only the channel is needed. Removed from the environment so that a manager this
-      // child creates itself is a manager again.
+    const managerPid = process.env[PREFORK_CHILD_ENV];
+    if (managerPid !== undefined) {
+      // A child: only the channel is needed; the accessors answer from the options, as the
+      // manager's object copied by fork() would. Removed from the environment so that a manager
+      // this child creates itself is a manager again.
       delete process.env[PREFORK_CHILD_ENV];
+      const spawnedWith = Number(process.env[PREFORK_MAX_WORKERS_ENV]);
+      delete process.env[PREFORK_MAX_WORKERS_ENV];
       this.#channel = new PreforkChannel();
-      this.managerPid = process.ppid;
+      this.managerPid = /^\d+$/.test(managerPid) ? Number(managerPid) : process.ppid;
+      this.#childMaxWorkers = maxWorkers;
+      this.#spawnedWithMaxWorkers = Number.isSafeInteger(spawnedWith) ? spawnedWith : undefined;
       return;
     }
     let args: string[];
@@ -101,7 +120,8 @@ export class PreforkIPC {
     this.#engine = new PreforkEngine({
       args,
       execArgv: worker ? [] : process.execArgv,
-      env: { ...process.env, [PREFORK_CHILD_ENV]: '1' },
+      env: { ...process.env, [PREFORK_CHILD_ENV]: String(process.pid) },
+      spawnEnv: () => ({ [PREFORK_MAX_WORKERS_ENV]: String(this.maxWorkers) }),
       cwd: undefined,
       maxWorkers,
       trapSignals,
@@ -129,6 +149,8 @@ export class PreforkIPC {
   async start(fn?: (ppi: PreforkIPC) => unknown): Promise<boolean> {
     if (fn !== undefined && typeof fn !== 'function') throw new InvalidOptionError('fn', `expected a function, got ${describe(fn)}.`);
     if (this.#channel) {
+      // Here the Perl child's copy was made: what the manager had set (say, in its reload code).
+      if (this.#spawnedWithMaxWorkers !== undefined) this.#childMaxWorkers = this.#spawnedWithMaxWorkers;
       if (!fn) return false;
       let value: unknown;
       try {
@@ -167,20 +189,34 @@ export class PreforkIPC {
     return this.#engine?.numWorkers ?? 0;
   }
 
+  /**
+   * How many children `start()` keeps. In a child: the manager's value when it spawned the child
+   * (once `start()` returned false there; before that, the value this script configured).
+   */
   get maxWorkers(): number {
-    return this.#engine?.maxWorkers ?? 0;
+    return this.#engine ? this.#engine.maxWorkers : this.#childMaxWorkers;
   }
 
-  /** Set it in the reload part of the loop; a running `start()` adjusts at once. */
+  /** Set it in the reload part of the loop; a running `start()` adjusts at once. In a child it changes only the child's copy. */
   set maxWorkers(value: number) {
     const max = integer('maxWorkers', value, 0, 0);
     if (this.#engine) this.#engine.maxWorkers = max;
+    else this.#childMaxWorkers = max;
   }
 
-  /** Resolves once every child is reaped, or after `timeoutSeconds`, with how many still run. Kills nothing. */
+  /** The options this object was built with (the same in the manager and in its children), read-only. */
+  get options(): Readonly<PreforkIPCOptions> {
+    return this.#options;
+  }
+
+  /**
+   * Resolves once every child is reaped, or after `timeoutSeconds`, with how many still run. Kills
+   * nothing. No timeout, or 0, waits for every child, as Perl's `wait_all_children(0)` does (its
+   * `if ($timeout)` treats 0 as none); to poll without waiting, read `numWorkers()`.
+   */
   async waitAllChildren(timeoutSeconds?: number): Promise<number> {
-    const ms = timeoutSeconds === undefined ? undefined : seconds('timeoutSeconds', timeoutSeconds, 0);
-    return this.#engine ? this.#engine.waitAll(ms) : 0;
+    const ms = timeoutSeconds === undefined ? 0 : seconds('timeoutSeconds', timeoutSeconds, 0);
+    return this.#engine ? this.#engine.waitAll(ms > 0 ? ms : undefined) : 0;
   }
 
   /** Sends `signal` ('TERM' or 'SIGTERM') to every child; returns how many were signalled. */

@@ -241,7 +241,12 @@ export class PreforkEngine {
       retiring: false,
     } as unknown as Child;
     child.proc = new WorkerProcess(
-      { args: config.args, execArgv: config.execArgv, env: config.env, cwd: config.cwd },
+      {
+        args: config.args,
+        execArgv: config.execArgv,
+        env: config.spawnEnv ? { ...(config.env ?? process.env), ...config.spawnEnv() } : config.env,
+        cwd: config.cwd,
+      },
       {
         frame: (kind, id, payload) => this.#onFrame(child, kind, id, payload),
         garbage: () => undefined,
@@ -325,8 +330,11 @@ export class PreforkEngine {
       return true;
     } catch (error) {
       if (this.#run) {
-        // A broken hook would fail the same way for every child: stop for good.
+        // A broken hook would fail the same way for every child: stop for good, as a TERM would.
+        // The running children get the signal a TERM relays (SIGTERM if it relays nothing), the
+        // signal listeners go once they are reaped, and nothing keeps the process alive after that.
         this.#stopped = true;
+        this.signalAll(this.#config.trapSignals.get('SIGTERM') ?? 'SIGTERM');
         this.#endRun(this.#signal || 'SIGTERM', error ?? new Error('a hook threw undefined'));
       } else if (this.#waiters.size > 0) {
         for (const waiter of this.#waiters) {

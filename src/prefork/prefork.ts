@@ -76,7 +76,11 @@ export class Prefork {
     return this.#engine.signalAll(signalOption('signal', signal));
   }
 
-  /** Resolves once every child is reaped, or after `timeout` ms, with how many still run. Kills nothing. */
+  /**
+   * Resolves once every child is reaped, or after `timeout` ms, with how many still run. Kills
+   * nothing. No timeout, or 0, waits for every child (0 means "none" for every forkpool timeout,
+   * and for Perl's `wait_all_children(0)`); to poll without waiting, read `numWorkers`.
+   */
   waitAll(timeout?: number): Promise<number> {
     if (timeout !== undefined) {
       try {
@@ -85,7 +89,7 @@ export class Prefork {
         return Promise.reject(error);
       }
     }
-    return this.#engine.waitAll(timeout);
+    return this.#engine.waitAll(timeout === 0 ? undefined : timeout);
   }
 
   /** Stops for good: SIGTERM to every child, SIGKILL after `killTimeout` (at once with `force`), waits for all. */

@@ -1,10 +1,14 @@
+import { onProcessSignal } from '../signals.js';
+
 /**
- * Process signal listeners for the manager, installed only while it needs them so that nothing
+ * The manager's signal subscriptions (one process listener per signal is shared with every
+ * other manager and pool, see src/signals.ts), held only while it needs them so that nothing
  * leaks: `remove()` restores the listener counts exactly.
  */
 export class SignalTrap {
   readonly #signals: NodeJS.Signals[];
   readonly #onSignal: (signal: NodeJS.Signals) => void;
+  /** The subscriptions' removers, by signal. */
   readonly #listeners = new Map<NodeJS.Signals, () => void>();
 
   constructor(signals: Iterable<NodeJS.Signals>, onSignal: (signal: NodeJS.Signals) => void) {
@@ -19,14 +23,12 @@ export class SignalTrap {
   install(): void {
     if (this.installed) return;
     for (const signal of this.#signals) {
-      const listener = () => this.#onSignal(signal);
-      this.#listeners.set(signal, listener);
-      process.on(signal, listener);
+      this.#listeners.set(signal, onProcessSignal(signal, () => this.#onSignal(signal)));
     }
   }
 
   remove(): void {
-    for (const [signal, listener] of this.#listeners) process.off(signal, listener);
+    for (const remove of this.#listeners.values()) remove();
     this.#listeners.clear();
   }
 }

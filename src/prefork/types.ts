@@ -30,6 +30,8 @@ export interface EngineConfig {
   args: string[];
   execArgv: string[];
   env: NodeJS.ProcessEnv | undefined;
+  /** Variables added to `env` for each child as it is spawned (what the manager knows at that moment). */
+  spawnEnv?: (() => Record<string, string>) | undefined;
   cwd: string | undefined;
   maxWorkers: number;
   /** Received signal -> signal relayed to every child (null: relay nothing). */

@@ -1,4 +1,3 @@
-import { addAbortListener } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { decodeValue, encodeValue, encodeValueParts, jsonBytes, jsonText } from '../channel/codec.js';
@@ -23,6 +22,7 @@ import { SpawnPolicy } from '../supervisor/spawn-policy.js';
 import type { PoolStats, RunOptions, WorkerExitEvent, WorkerSpawnEvent } from '../pool-types.js';
 import { isolated, pickStealVictim, pickWorker, sendAheadDepth } from './dispatcher.js';
 import { Ledger } from './ledger.js';
+import { onAbort } from '../util/abort-listener.js';
 import { withAllocatorEnv } from '../supervisor/allocator-env.js';
 import { Fifo } from '../queue/fifo.js';
 import { CallbackService } from './callbacks.js';
@@ -169,10 +169,8 @@ export class PoolEngine {
       };
       if (this.#nextJobId > 0xfffffff0) this.#nextJobId = 1;
       if (signal) {
-        // addAbortListener: one signal shared by many jobs raises no MaxListenersExceededWarning,
-        // and a listener stopped by stopImmediatePropagation elsewhere still runs.
-        const listener = addAbortListener(signal, () => this.#cancel(job, signal.reason));
-        job.detach = () => listener[Symbol.dispose]();
+        // One listener per signal however many jobs share it (no MaxListenersExceededWarning).
+        job.detach = onAbort(signal, () => this.#cancel(job, signal.reason));
       }
       this.#ledger.open();
       this.#setActive(true);
@@ -568,6 +566,7 @@ export class PoolEngine {
         env: withAllocatorEnv(this.#options.child ? { ...(this.#options.env ?? process.env), ...this.#options.child.env } : (this.#options.env ?? process.env)),
         cwd: this.#options.cwd,
         poolWorker: true,
+        stdout: this.#options.stdout,
       },
       {
         frame: (kind, frameId, payload) => {

@@ -34,6 +34,8 @@ export interface SpawnSpec {
    * stays in the manager's group, as Perl's forked children do.
    */
   poolWorker?: boolean;
+  /** Where the child's stdout goes ('stderr': piped and written to process.stderr, like its stderr). @default 'inherit' */
+  stdout?: 'inherit' | 'stderr' | 'ignore';
 }
 
 export interface WorkerProcessEvents {
@@ -78,7 +80,7 @@ export class WorkerProcess {
     this.child = spawnChild(node.command, [...node.prefix, ...spec.execArgv, ...spec.args], {
       cwd: spec.cwd,
       env: { ...(spec.env ?? process.env), ...node.env },
-      stdio: spec.poolWorker ? ['ignore', 'inherit', 'pipe', 'pipe', 'pipe'] : ['ignore', 'inherit', 'pipe', 'pipe'],
+      stdio: ['ignore', spec.stdout === 'stderr' ? 'pipe' : (spec.stdout ?? 'inherit'), 'pipe', 'pipe', ...(spec.poolWorker ? ['pipe' as const] : [])],
       windowsHide: true,
       detached: this.#ownGroup,
     });
@@ -136,6 +138,8 @@ export class WorkerProcess {
         input.once('end', this.#channelClosed);
       }
     }
+    // Through process.stderr (not fd 2 directly), so a parent drawing there (the CLI's progress line) sees it.
+    this.child.stdout?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
     this.child.stderr?.on('data', (chunk: Buffer) => {
       this.#tail.push(chunk);
       process.stderr.write(chunk);
@@ -154,7 +158,7 @@ export class WorkerProcess {
       this.#signalGroup('SIGKILL');
       const report = () => this.#reportExit(code, signal, spawnError);
       // Wait (briefly) for stderr and the channel to be read to their ends.
-      const open = [this.child.stderr, this.#channel].filter((stream) => stream && !stream.destroyed && !stream.readableEnded);
+      const open = [this.child.stdout, this.child.stderr, this.#channel].filter((stream) => stream && !stream.destroyed && !stream.readableEnded);
       if (open.length === 0) report();
       else {
         const linger = setTimeout(report, STDERR_LINGER_MS);
@@ -172,7 +176,7 @@ export class WorkerProcess {
 
   /** Keeps the parent's event loop alive while there is work (`true`), or not. */
   setRef(ref: boolean): void {
-    const handles = [this.child, this.child.stderr, this.#input, this.#channel] as Array<{ ref?: () => void; unref?: () => void } | null | undefined>;
+    const handles = [this.child, this.child.stdout, this.child.stderr, this.#input, this.#channel] as Array<{ ref?: () => void; unref?: () => void } | null | undefined>;
     for (const handle of handles) {
       if (!handle) continue;
       if (ref) handle.ref?.();

@@ -4,32 +4,30 @@ import { fixture } from '../helpers.js';
 import { runScript } from './script.js';
 
 describe('PreforkIPC (the seed facade, run as the calling script re-run in each child)', () => {
-  it('01-base: each of 10 children gets exactly one relayed TERM; onChildReap runs 10 times; no listener leaks', async () => {
+  it('01-base: the 10th child to say hello (count == maxWorkers) sends TERM to managerPid; each child gets the relayed TERM once, calls back and finishes', async () => {
     const script = runScript(fixture('prefork-ipc-01-base.mjs'));
-    const ready = await script.message((m) => m.ready);
-    expect(ready.listeners).toBe(1);
-    script.signal('SIGTERM');
     const done = await script.message((m) => m.done);
     expect(done.running).toBe(0);
     expect(done.signal).toBe('TERM');
+    expect(done.hellos).toBe(10);
     expect(done.reaped).toHaveLength(10);
+    expect(done.reaped.map((r: { payload: { count: number } }) => r.payload.count).sort((a: number, b: number) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     for (const { kidpid, status, payload } of done.reaped) {
       expect(status).toBe(0);
-      // The child called back after the TERM, during shutdown, and was answered.
-      expect(payload).toEqual({ terms: 1, ack: { kidpid, terms: 1 }, pid: kidpid });
+      // The child called back after the TERM, during shutdown, and was answered; its copy of the
+      // object answered like the manager's.
+      expect(payload).toEqual({ terms: 1, ack: { kidpid, terms: 1 }, pid: kidpid, count: payload.count, maxWorkers: 10, managerPid: done.managerPid });
     }
+    expect(done.listenersDuring).toBe(done.listenersBefore + 1);
     expect(done.listenersAfter).toBe(done.listenersBefore);
     await expect(script.exit).resolves.toEqual({ code: 0, signal: null });
   }, 60_000);
 
-  it('02-reconfigure: HUP relayed as TERM reloads once, TERM ends the loop', async () => {
+  it('02-reconfigure: a child sends HUP (relayed as TERM): one reload; a child of the next generation sends TERM: the loop ends', async () => {
     const script = runScript(fixture('prefork-ipc-02-reconfigure.mjs'));
-    await script.message((m) => m.ready === 1);
-    script.signal('SIGHUP');
-    await script.message((m) => m.ready === 2);
-    script.signal('SIGTERM');
     const done = await script.message((m) => m.done);
     expect(done.reloads).toBe(2);
+    expect(done.hellos).toEqual({ 1: 3, 2: 3 });
     expect(done.signal).toBe('TERM');
     // Every child died of the relayed TERM: 128 + 15.
     expect(done.reaped).toEqual([143, 143, 143, 143, 143, 143]);
@@ -38,10 +36,9 @@ describe('PreforkIPC (the seed facade, run as the calling script re-run in each 
 
   it('06: with 30 children needing 1, 2 or 3 TERMs, waitAllChildren(1) returns 20, then 10, and kills nothing', async () => {
     const script = runScript(fixture('prefork-ipc-06-wait.mjs'));
-    await script.message((m) => m.ready, 50_000);
-    script.signal('SIGTERM');
-    const done = await script.message((m) => m.done);
+    const done = await script.message((m) => m.done, 80_000);
     expect(done.counts).toEqual([20, 10, 0]);
+    await expect(script.exit).resolves.toEqual({ code: 0, signal: null });
   }, 90_000);
 
   it.each(['squares', 'module'])('08: final payloads i ** 2 for i = 1..10 sum to 385 (%s)', async (mode) => {
@@ -105,6 +102,22 @@ describe("the seed's SYNOPSIS, ported", () => {
     expect(done.events).toBe(8);
     expect(done.connections).toBe(2);
     expect(done.signal).toBe('TERM');
+    await expect(script.exit).resolves.toEqual({ code: 0, signal: null });
+  }, 60_000);
+});
+
+describe('PreforkIPC in a child answers like the copy fork() made', () => {
+  it("maxWorkers is the manager's value at spawn (set by its reload code), options and managerPid as built", async () => {
+    const script = runScript(fixture('prefork-ipc-accessors.mjs'));
+    const done = await script.message((m) => m.done);
+    const finished = done.reaped.filter((r: { status: number }) => r.status === 0);
+    expect(finished.filter((r: { generation: number }) => r.generation === 1).length).toBeGreaterThanOrEqual(2);
+    expect(finished.filter((r: { generation: number }) => r.generation === 2).length).toBeGreaterThanOrEqual(3);
+    for (const { maxWorkers, payload } of finished) {
+      // The child's own run of the reload code computed 2; start() gave it the manager's value.
+      expect(payload).toEqual({ before: 2, maxWorkers, optionsMaxWorkers: 1, managerPid: done.managerPid, inChild: true });
+    }
+    expect(finished.some((r: { maxWorkers: number }) => r.maxWorkers === 3)).toBe(true);
     await expect(script.exit).resolves.toEqual({ code: 0, signal: null });
   }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Prefork, type ChildReapEvent, type PreforkOptions } from '../../dist/index.js';
 import { fixture, isAlive, track, waitFor } from '../helpers.js';
+import { runScript } from './script.js';
 
 function prefork(options: Partial<PreforkOptions> & { worker: string }) {
   return track(new Prefork({ maxWorkers: 2, ...options }));
@@ -272,4 +273,23 @@ describe('Prefork', () => {
     invalid({ childTimeout: -1 }, 'childTimeout');
     expect(() => new Prefork({} as PreforkOptions)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', option: 'worker' }));
   });
+});
+
+describe('a throwing beforeFork/afterFork hook stops the manager as a TERM would', () => {
+  it.each([
+    ['before', 'prefork', 2],
+    ['after', 'prefork', 3],
+    ['before', 'ipc', 2],
+    ['after', 'ipc', 3],
+  ])('%sFork throwing on the 3rd spawn (%s): start() rejects, the running children get SIGTERM, the script exits by itself', async (which, api, spawned) => {
+    const script = runScript(fixture('prefork-hook-throws.mjs'), [String(which), String(api)]);
+    const rejected = await script.message((m) => m.rejected !== undefined);
+    expect(rejected.rejected).toBe(`${which}Fork failed on purpose`);
+    expect(rejected.pids).toHaveLength(spawned as number);
+    // Bounded: the children end on the relayed SIGTERM, the listeners go, the process exits.
+    const exiting = await script.message((m) => m.exiting, 15_000);
+    expect(exiting.listeners).toBe(0);
+    await expect(script.exit).resolves.toEqual({ code: 0, signal: null });
+    for (const pid of rejected.pids) expect(isAlive(pid)).toBe(false);
+  }, 30_000);
 });
