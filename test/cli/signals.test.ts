@@ -42,6 +42,26 @@ describe('forkpool run and Ctrl-C', () => {
     await waitFor(() => workers.every((pid) => !isAlive(pid)), 5000, 'the workers to exit');
   });
 
+  it('a SIGTERM to the whole process group (timeout(1), a service manager) lets running jobs finish, exit 130', async () => {
+    const cli = startCli(['run', worker, '--workers', '2'], { detached: true });
+    const result = collect(cli);
+    cli.stdin?.write(jsonl(Array.from({ length: 10 }, (_, value) => ({ ms: 1000, value }))));
+    let stdout = '';
+    cli.stdout?.on('data', (chunk: string) => (stdout += chunk));
+    await waitFor(() => stdout.includes('\n'), 15_000, 'a first result line');
+    const workers = childrenOf(cli.pid as number);
+    process.kill(-(cli.pid as number), 'SIGTERM');
+
+    const { code, stdout: out } = await result;
+    expect(code).toBe(130);
+    const lines = resultLines(out);
+    // Workers lead their own process groups: the group's SIGTERM reached only the CLI, which let
+    // the running jobs finish instead of losing them as ERR_WORKER_CRASHED.
+    expect(lines.every((line) => line.error === undefined)).toBe(true);
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    await waitFor(() => workers.every((pid) => !isAlive(pid)), 5000, 'the workers to exit');
+  });
+
   it('a second SIGINT stops at once: workers are killed and unfinished jobs reported', async () => {
     const cli = startCli(['run', worker, '--workers', '2'], { detached: true });
     const result = collect(cli);
