@@ -49,8 +49,10 @@ export interface PoolOptions<Result = unknown, Mapped = Result> {
    * Most jobs sent ahead to one busy worker, so tiny jobs do not wait for round trips. What is
    * sent ahead is also bounded to about 1 ms of the service time the workers measure, so slow
    * jobs go one at a time. A synchronous job that turns out long holds at most `prefetch - 1`
-   * jobs behind it; `1` sends nothing ahead (and makes every job at-most-once, see the README).
-   * @default 32
+   * jobs behind it (what was sent before its length could be known; after it, jobs go one at a
+   * time until the memory of it fades); `1` sends nothing ahead (with `maxRetries: 0` every job
+   * then runs at most once, see the README).
+   * @default 512
    */
   prefetch?: number;
   /** After SIGTERM, how long (ms) a worker has before SIGKILL. @default 1000 */
@@ -235,7 +237,7 @@ export function normalizeOptions(options: PoolOptions<any, any>): NormalizedOpti
     initData: options.initData,
     ...spawn,
     maxMessageSize,
-    prefetch: integer('prefetch', options.prefetch, 1, 32),
+    prefetch: integer('prefetch', options.prefetch, 1, 512),
     killTimeout: timerMs('killTimeout', options.killTimeout, 0, 1000),
     startTimeout: timerMs('startTimeout', options.startTimeout, 0, 30_000),
     maxJobsPerWorker: integer('maxJobsPerWorker', options.maxJobsPerWorker, 0, 0),

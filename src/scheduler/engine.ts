@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { decodeValue, encodeValue, encodeValueParts, jsonBytes, jsonText } from '../channel/codec.js';
+import { decodeValue, encodeValue } from '../channel/codec.js';
 import { fromErrorRecord, toErrorRecord, type ErrorRecord } from '../channel/error-wire.js';
 import { Kind, type KindCode } from '../channel/messages.js';
 import {
@@ -22,12 +22,13 @@ import { SpawnPolicy } from '../supervisor/spawn-policy.js';
 import type { PoolStats, RunOptions, WorkerExitEvent, WorkerSpawnEvent } from '../pool-types.js';
 import { isolated, pickStealVictim, pickWorker, sendAheadDepth } from './dispatcher.js';
 import { Ledger } from './ledger.js';
+import { JobEncoder } from './job-payload.js';
+import { poolStats } from './stats.js';
 import { onAbort } from '../util/abort-listener.js';
 import { withAllocatorEnv } from '../supervisor/allocator-env.js';
 import { Fifo } from '../queue/fifo.js';
 import { CallbackService } from './callbacks.js';
 import { releasePayload, type Job } from './job.js';
-import { StagingBuffers } from '../channel/staging.js';
 import { takeAnswered, type WorkerSlot } from './slot.js';
 
 const CHILD_ENTRY = fileURLToPath(new URL('../child/main.js', import.meta.url));
@@ -35,8 +36,11 @@ const CHILD_ENTRY = fileURLToPath(new URL('../child/main.js', import.meta.url));
 /** Workers booting at once, and the pace of further starts (see ensureWorkers). */
 const SPAWN_CONCURRENCY = Math.max(2, availableParallelism());
 const STAGGER_MS = 100;
-/** Binary jobs at least this big are snapshotted into reused buffers rather than fresh ones. */
-const STAGE_JOBS_FROM = 64 * 1024;
+/**
+ * Jobs of very different lengths: once a long one was seen, sending ahead shrinks to what that
+ * length allows and grows back as the memory of it halves every this many ms.
+ */
+const LONG_JOB_HALF_LIFE_MS = 250;
 
 export interface EngineHooks {
   workerSpawn(event: WorkerSpawnEvent): void;
@@ -59,7 +63,7 @@ export class PoolEngine {
   readonly #queue = new Fifo<Job>();
   /** Jobs waiting out a retry back-off. */
   readonly #retrying = new Set<Job>();
-  readonly #snapshots = new StagingBuffers({ roundUp: false });
+  readonly #encoder: JobEncoder;
   readonly #slots = new Set<WorkerSlot>();
   readonly #ledger = new Ledger(() => this.#idleSoon());
   readonly #policy: SpawnPolicy;
@@ -82,11 +86,15 @@ export class PoolEngine {
   #full = false;
   /** Moving average of job service time (ms) as the children measure it; NaN until known. */
   #serviceMs = Number.NaN;
+  /** The slowest recent service time (ms), halving every LONG_JOB_HALF_LIFE_MS: after a long job, little is sent ahead for a while. */
+  #longestMs = 0;
+  #longestAt = 0;
 
   constructor(options: NormalizedOptions, hooks: EngineHooks) {
     this.#options = options;
     this.#hooks = hooks;
     this.#policy = new SpawnPolicy(options.maxStartFailures);
+    this.#encoder = new JobEncoder(options.maxMessageSize);
     this.#callbacks = new CallbackService(options.callbacks, options.callbackTimeout);
     try {
       encodeValue(options.initData);
@@ -134,13 +142,10 @@ export class PoolEngine {
       this.#full = true;
       return Promise.reject(new QueueFullError(this.#options.maxQueue));
     }
-    // A plain JSON job is kept as text and written straight into the frame batch (no Buffer each).
     let payload: Buffer | string;
     let release: (() => void) | undefined;
     try {
-      const staged = this.#stageBinary(input);
-      if (staged) ({ bytes: payload, release } = staged);
-      else payload = this.#encodeJob(input);
+      ({ bytes: payload, release } = this.#encoder.encode(input));
     } catch (error) {
       return Promise.reject(new UnserializableError('job', error));
     }
@@ -179,21 +184,6 @@ export class PoolEngine {
       this.#ensureWorkers();
       if (this.room() <= 0) this.#full = true;
     });
-  }
-
-  #encodeJob(input: unknown): Buffer | string {
-    const text = jsonText(input);
-    if (text === undefined) return encodeValue(input);
-    // UTF-8 is at most 3 bytes per UTF-16 unit: only a long text needs its size measured, as bytes.
-    return text.length * 3 < this.#options.maxMessageSize ? text : jsonBytes(text);
-  }
-
-  /** A big Buffer/Uint8Array job is snapshotted into a reused buffer (see StagingBuffers). */
-  #stageBinary(input: unknown): { bytes: Buffer; release: () => void } | undefined {
-    if (!(input instanceof Uint8Array) || input.byteLength < STAGE_JOBS_FROM) return undefined;
-    const parts = encodeValueParts(input);
-    if (parts[1] !== input) return undefined;
-    return this.#snapshots.copy(parts, parts[0].length + input.byteLength);
   }
 
   // ---------------------------------------------------------------- settling
@@ -256,7 +246,7 @@ export class PoolEngine {
   // ---------------------------------------------------------------- dispatch
 
   #pump(): void {
-    const depth = sendAheadDepth(this.#serviceMs, this.#options.prefetch);
+    const depth = sendAheadDepth(Math.max(this.#serviceMs, this.#recentLongest()), this.#options.prefetch);
     for (let job = this.#queue.peek(); job; job = this.#queue.peek()) {
       const slot = pickWorker(this.#slots, job, depth, this.#options.maxJobsPerWorker);
       if (!slot) break;
@@ -387,6 +377,16 @@ export class PoolEngine {
     if (!(count > 0) || !(micros >= 0)) return;
     const sample = micros / count / 1000;
     this.#serviceMs = Number.isNaN(this.#serviceMs) ? sample : this.#serviceMs * 0.7 + sample * 0.3;
+    // A slow answer leaves in a flush of its own, so a long job shows here as itself.
+    if (sample > this.#recentLongest()) {
+      this.#longestMs = sample;
+      this.#longestAt = performance.now();
+    }
+  }
+
+  #recentLongest(): number {
+    if (this.#longestMs === 0) return 0;
+    return this.#longestMs * 0.5 ** ((performance.now() - this.#longestAt) / LONG_JOB_HALF_LIFE_MS);
   }
 
   #onReady(slot: WorkerSlot): void {
@@ -796,24 +796,7 @@ export class PoolEngine {
   }
 
   stats(): PoolStats {
-    let starting = 0;
-    let idle = 0;
-    let busy = 0;
-    let running = 0;
-    let prefetched = 0;
-    for (const slot of this.#slots) {
-      if (slot.state === 'starting') starting++;
-      else if (slot.state === 'ready') {
-        if (slot.inflight.length === 0) idle++;
-        else busy++;
-      }
-      slot.inflight.forEach((job, index) => {
-        if (job.settled) return;
-        if (index === 0) running++;
-        else prefetched++;
-      });
-    }
-    return { workers: this.#slots.size, starting, idle, busy, queued: this.queued + prefetched, running, ...this.#ledger.counts };
+    return poolStats(this.#slots, this.queued, this.#ledger.counts);
   }
 
   /** The pids of the live worker processes (for tests and diagnostics). */
