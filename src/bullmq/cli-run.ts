@@ -15,6 +15,7 @@ export interface QueueRunOptions {
   ordered?: boolean;
   workers?: number;
   maxJobsPerWorker?: number;
+  redisTimeout?: number;
 }
 
 /**
@@ -37,7 +38,7 @@ export async function runOnQueue(worker: string | undefined, options: QueueRunOp
   }
   const input = await openInput(options.input);
   const output = await openOutput(options.output);
-  const pool = new DistributedPool({ connection: options.redis, queue: options.queue, timeout: options.timeout, maxRetries: options.retries });
+  const pool = new DistributedPool({ connection: options.redis, queue: options.queue, timeout: options.timeout, maxRetries: options.retries, redisTimeout: options.redisTimeout });
   try {
     // Checked before any line is read: a wrong URL is a usage error (exit 2), not N error lines.
     await pool.ready();
@@ -49,7 +50,7 @@ export async function runOnQueue(worker: string | undefined, options: QueueRunOp
     run: (job) => pool.run(job),
     close: (closeOptions) => pool.close(closeOptions),
     concurrency: QUEUE_CONCURRENCY,
-    // A lost Redis fails the jobs that needed it (error lines, exit 1); no error stops every job for good.
+    // Redis away past redisTimeout fails the pending jobs (error lines, exit 1); no error stops every job for good.
     isFatal: () => false,
   };
   return runSession({ runner, input, output, ordered: options.ordered === true, inputPath: input === process.stdin ? undefined : options.input });
