@@ -4,6 +4,9 @@ import { installSignalHandlers } from '../signals.js';
 import { DistributedWorker } from './worker.js';
 import { redactUrl } from './redact.js';
 
+/** The same error message is printed again only after this long (ms). */
+const REPEAT_AFTER = 30_000;
+
 /** The parsed options of `forkpool worker` (commander's camelCase names). */
 export interface WorkerCommandOptions {
   redis: string;
@@ -56,9 +59,15 @@ export async function runWorkerCommand(worker: string, options: WorkerCommandOpt
       `forkpool worker: lost: job ${id} ${ok ? 'completed' : 'failed'} here, but Redis did not take its outcome within --redis-timeout; it runs again on another host if Redis still has it.\n`,
     );
   });
+  // While Redis is away every reconnect fails the same way: one line per message and 30 s.
+  const said = new Map<string, number>();
   host.on('error', (error) => {
     // Redis hiccups are retried by BullMQ and only reported; a broken module closes the host.
     if ((error as { code?: unknown }).code === 'ERR_WORKER_INIT') fatal ??= error;
+    const now = Date.now();
+    if (now - (said.get(error.message) ?? -Infinity) < REPEAT_AFTER) return;
+    if (said.size > 100) said.clear();
+    said.set(error.message, now);
     stderr.write(`forkpool worker: ${error.message}\n`);
   });
   const stopped = new Promise<void>((resolve) => {

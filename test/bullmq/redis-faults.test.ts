@@ -175,6 +175,23 @@ describeOwnRedis('Redis faults', () => {
     await pool.close({ force: true });
   });
 
+  it('a producer whose own event loop stalls longer than redisTimeout does not take that for a Redis outage', async () => {
+    const redis = await startOwnRedis();
+    const queue = queueName();
+    const host = await startHost(redis.url, queue, ['--workers', '1']);
+    const pool = track(new DistributedPool({ connection: redis.url, queue, redisTimeout: 300 }));
+    await pool.ready();
+    const job = pool.run({ n: 3, sleepMs: 1000 });
+    await activeAtLeast(redis.url, queue, 1);
+    // Blocked five times redisTimeout: Redis answered meanwhile, only this process did not listen.
+    const until = Date.now() + 1500;
+    while (Date.now() < until);
+    expect(await job).toMatchObject({ square: 9 });
+    await pool.close();
+    host.child.kill('SIGTERM');
+    expect(await host.exited).toBe(0);
+  });
+
   it('Redis unreachable at start: forkpool worker exits 2 within --redis-timeout', async () => {
     const redis = await startOwnRedis();
     const url = redis.url;

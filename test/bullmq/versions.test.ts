@@ -14,7 +14,7 @@ it('the lowest BullMQ tested is the floor of the peer range', () => {
 
 it(`this project runs on the ${lowest ? 'lowest' : 'newest'} BullMQ, here and in the processes it spawns`, async () => {
   const { Queue: LowestQueue } = await import('bullmq-lowest');
-  expect(Queue === LowestQueue).toBe(lowest);
+  expect((Queue as unknown) === LowestQueue).toBe(lowest);
   const probe = spawnSync(
     process.execPath,
     ['--input-type=module', '-e', "const [a, b] = await Promise.all([import('bullmq'), import('bullmq-lowest')]); console.log(a.Queue === b.Queue)"],
