@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, expect, it } from 'vitest';
-import { DistributedPool } from '../../dist/bullmq/index.js';
+import { DistributedPool, DistributedWorker } from '../../dist/bullmq/index.js';
 import { isAlive, track, waitFor } from '../helpers.js';
 import { CLI, WORK, queueName, startHost, withQueue } from './hosts.js';
 import { describeOwnRedis, startOwnRedis, stopOwnRedis } from './redis.js';
@@ -206,8 +206,17 @@ describeOwnRedis('Redis faults', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
-  it('redisTimeout is validated', () => {
-    expect(() => new DistributedPool({ connection: 'redis://127.0.0.1:6379', queue: 'q', redisTimeout: 0 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', option: 'redisTimeout' }));
-    expect(() => new DistributedPool({ connection: 'redis://127.0.0.1:6379', queue: 'q', redisTimeout: '5s' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', option: 'redisTimeout' }));
+  it('redisTimeout is validated: ERR_INVALID_OPTION naming it, and a usage error (exit 2) in the CLI', async () => {
+    const invalid = expect.objectContaining({ code: 'ERR_INVALID_OPTION', option: 'redisTimeout' });
+    expect(() => new DistributedPool({ connection: 'redis://127.0.0.1:6379', queue: 'q', redisTimeout: 0 })).toThrow(invalid);
+    expect(() => new DistributedPool({ connection: 'redis://127.0.0.1:6379', queue: 'q', redisTimeout: '5s' as never })).toThrow(invalid);
+    await expect(DistributedWorker.start({ worker: WORK, connection: 'redis://127.0.0.1:6379', queue: 'q', redisTimeout: 1.5 })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', option: 'redisTimeout' });
+    for (const args of [['--redis', 'redis://127.0.0.1:6379', '--queue', 'q', '--redis-timeout', '0'], ['--redis-timeout', '1000']]) {
+      const { code, stderr } = await runCli(args, '').done;
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/redis-timeout|--redis and --queue/);
+    }
+    const worker = spawn(process.execPath, [CLI, 'worker', WORK, '--redis', 'redis://127.0.0.1:6379', '--queue', 'q', '--redis-timeout', 'soon'], { stdio: 'ignore' });
+    expect((await once(worker, 'exit'))[0]).toBe(2);
   });
 });
