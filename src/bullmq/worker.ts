@@ -41,7 +41,7 @@ export class DistributedWorker extends EventEmitter {
   /** Jobs finished here whose outcome BullMQ has not written to Redis yet (id → ok). */
   readonly #unreported = new Map<string, boolean>();
   /** While closing: resolves once no processor has run for `redisTimeout` ms. */
-  #quiet: { timer?: NodeJS.Timeout | undefined; resolve(): void } | undefined;
+  #quiet: { timer?: NodeJS.Timeout | undefined; since?: number | undefined; resolve(): void } | undefined;
 
   private constructor(options: NormalizedWorkerOptions) {
     super();
@@ -197,8 +197,10 @@ export class DistributedWorker extends EventEmitter {
       this.#unreported.clear();
     }
     await this.#pool.close();
-    // Dropping the sockets fails whatever BullMQ still waits for, so its close ends too.
-    await this.#options.clients.close(reported, this.#options.redisTimeout);
+    // Dropping the sockets fails whatever BullMQ still waits for, so its close ends too. A QUIT
+    // gets what is left of the same `redisTimeout`.
+    const left = this.#options.redisTimeout - (Date.now() - (this.#quiet?.since ?? Date.now()));
+    await this.#options.clients.close(reported, Math.max(1, left));
   }
 
   /** While closing, `redisTimeout` counts from the moment no job runs here (jobs finish first, however long). */
@@ -207,5 +209,6 @@ export class DistributedWorker extends EventEmitter {
     if (!quiet) return;
     clearTimeout(quiet.timer);
     quiet.timer = this.#running === 0 ? setTimeout(quiet.resolve, this.#options.redisTimeout) : undefined;
+    quiet.since = this.#running === 0 ? Date.now() : undefined;
   }
 }
