@@ -24,6 +24,7 @@ export class Liveness {
   /** When the oldest unanswered PING was sent. */
   #unansweredSince: number | undefined;
   #expired = false;
+  #stopped = false;
 
   constructor(client: Redis, hooks: LivenessHooks) {
     this.#client = client;
@@ -40,8 +41,9 @@ export class Liveness {
     return this.#unansweredSince !== undefined && Date.now() - this.#unansweredSince >= ms;
   }
 
+  /** Starts watching; after `stop()` (a pool closed before it connected) it does nothing. */
   start(): void {
-    if (this.#timer) return;
+    if (this.#timer || this.#stopped) return;
     // Often enough to notice an outage well within the deadline, rarely enough to cost nothing.
     const every = Math.min(1000, Math.max(20, Math.floor(this.#hooks.timeout / 5)));
     this.#timer = setInterval(() => this.#beat(), every);
@@ -50,6 +52,7 @@ export class Liveness {
   }
 
   stop(): void {
+    this.#stopped = true;
     clearInterval(this.#timer);
     this.#timer = undefined;
   }
