@@ -17,6 +17,7 @@ export interface QueueRunOptions {
   maxJobsPerWorker?: number;
   maxLineBytes?: number;
   workerStdout?: string;
+  redisTimeout?: number;
 }
 
 /**
@@ -39,7 +40,7 @@ export async function runOnQueue(worker: string | undefined, options: QueueRunOp
   }
   const input = await openInput(options.input);
   const output = await openOutput(options.output);
-  const pool = new DistributedPool({ connection: options.redis, queue: options.queue, timeout: options.timeout, maxRetries: options.retries });
+  const pool = new DistributedPool({ connection: options.redis, queue: options.queue, timeout: options.timeout, maxRetries: options.retries, redisTimeout: options.redisTimeout });
   try {
     // Checked before any line is read: a wrong URL is a usage error (exit 2), not N error lines.
     await pool.ready();
@@ -51,7 +52,7 @@ export async function runOnQueue(worker: string | undefined, options: QueueRunOp
     run: (job) => pool.run(job),
     close: (closeOptions) => pool.close(closeOptions),
     concurrency: QUEUE_CONCURRENCY,
-    // A lost Redis fails the jobs that needed it (error lines, exit 1); no error stops every job for good.
+    // Redis away past redisTimeout fails the pending jobs (error lines, exit 1); no error stops every job for good.
     isFatal: () => false,
   };
   return runSession({ runner, input, output, ordered: options.ordered === true, maxLineBytes: options.maxLineBytes, inputPath: input === process.stdin ? undefined : options.input });

@@ -10,11 +10,15 @@ Start any number of these, on any number of machines; submit jobs with
 
 Stopping: SIGTERM or Ctrl-C stops taking jobs; running ones finish and report; then the
 host exits 0. A second signal stops at once and hands running jobs back to the queue.
+Outcomes Redis does not take within --redis-timeout of the last job's end are logged as
+lost (those jobs run again elsewhere if Redis still has them) and the host exits 1.
+While Redis is away the host waits for it and carries on when it is back.
 A host that dies (SIGKILL, power loss) has its jobs retried by other hosts within about
 --lock-duration + 2 x --stalled-interval.
 
-Exit codes: 0 stopped by a signal after finishing its jobs; 1 stopped by an error (the
-worker module stopped loading); 2 usage error (bad option, module or Redis unreachable).
+Exit codes: 0 stopped by a signal after finishing and reporting its jobs; 1 stopped by an
+error (the worker module stopped loading) or outcomes lost at stop; 2 usage error (bad
+option, module, or Redis unreachable for --redis-timeout at start).
 
 Example (two machines, Redis on 10.0.0.5):
   machine-a$ forkpool worker ./resize.mjs --redis redis://10.0.0.5:6379 --queue images --workers 8
@@ -41,6 +45,7 @@ export function addWorkerCommand(program: Command, onExit: (code: number) => voi
     .addOption(new Option('--lock-duration <ms>', 'BullMQ job lock (default: 3000)').argParser(integerArg(100, '--lock-duration 3000')))
     .addOption(new Option('--stalled-interval <ms>', 'how often to look for jobs of dead hosts (default: 1000)').argParser(integerArg(100, '--stalled-interval 1000')))
     .addOption(new Option('--max-stalled-count <n>', 'host losses a job survives before it fails with ERR_WORKER_HOST_LOST (default: 3)').argParser(integerArg(0, '--max-stalled-count 3')))
+    .addOption(new Option('--redis-timeout <ms>', 'how long to wait for Redis at start, and at stop for the last outcomes to be reported (default: 30000)').argParser(integerArg(1, '--redis-timeout 30000')))
     .option('--name <name>', 'this host\'s name in BullMQ (default: hostname:pid)')
     .addHelpText('after', WORKER_HELP)
     .exitOverride()

@@ -4,6 +4,9 @@ import { installSignalHandlers } from '../signals.js';
 import { DistributedWorker } from './worker.js';
 import { redactUrl } from './redact.js';
 
+/** The same error message is printed again only after this long (ms). */
+const REPEAT_AFTER = 30_000;
+
 /** The parsed options of `forkpool worker` (commander's camelCase names). */
 export interface WorkerCommandOptions {
   redis: string;
@@ -17,6 +20,7 @@ export interface WorkerCommandOptions {
   stalledInterval?: number;
   maxStalledCount?: number;
   name?: string;
+  redisTimeout?: number;
 }
 
 /** `forkpool worker`: runs until a signal (exit 0) or a fatal error (exit 1); resolves with the exit code. */
@@ -38,6 +42,7 @@ export async function runWorkerCommand(worker: string, options: WorkerCommandOpt
       stalledInterval: options.stalledInterval,
       maxStalledCount: options.maxStalledCount,
       name: options.name,
+      redisTimeout: options.redisTimeout,
     });
   } catch (error) {
     // A module that does not start or a Redis that cannot be reached: fix and start again.
@@ -45,11 +50,24 @@ export async function runWorkerCommand(worker: string, options: WorkerCommandOpt
   }
   let done = 0;
   let failed = 0;
+  let lost = 0;
   let fatal: Error | undefined;
   host.on('settled', ({ ok }) => (ok ? done++ : failed++));
+  host.on('lost', ({ id, ok }) => {
+    lost++;
+    stderr.write(
+      `forkpool worker: lost: job ${id} ${ok ? 'completed' : 'failed'} here, but Redis did not take its outcome within --redis-timeout; it runs again on another host if Redis still has it.\n`,
+    );
+  });
+  // While Redis is away every reconnect fails the same way: one line per message and 30 s.
+  const said = new Map<string, number>();
   host.on('error', (error) => {
     // Redis hiccups are retried by BullMQ and only reported; a broken module closes the host.
     if ((error as { code?: unknown }).code === 'ERR_WORKER_INIT') fatal ??= error;
+    const now = Date.now();
+    if (now - (said.get(error.message) ?? -Infinity) < REPEAT_AFTER) return;
+    if (said.size > 100) said.clear();
+    said.set(error.message, now);
     stderr.write(`forkpool worker: ${error.message}\n`);
   });
   const stopped = new Promise<void>((resolve) => {
@@ -73,6 +91,6 @@ export async function runWorkerCommand(worker: string, options: WorkerCommandOpt
   });
   stderr.write(`forkpool worker: ready: queue "${options.queue}" on ${redactUrl(options.redis)}, ${host.pids.length} processes, pid ${process.pid}\n`);
   await stopped;
-  stderr.write(`forkpool worker: stopped: ${done} done, ${failed} failed\n`);
-  return fatal ? 1 : 0;
+  stderr.write(`forkpool worker: stopped: ${done} done, ${failed} failed${lost > 0 ? `, ${lost} outcomes lost` : ''}\n`);
+  return fatal || lost > 0 ? 1 : 0;
 }

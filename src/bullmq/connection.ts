@@ -38,10 +38,15 @@ export class Clients {
     return made;
   }
 
-  /** `graceful`: QUIT after pending replies; otherwise (or when not connected) drop the sockets. */
-  async close(graceful = true): Promise<void> {
+  /**
+   * `graceful`: QUIT after pending replies, for at most `ms` (a paused Redis never answers);
+   * otherwise (or when not connected) drop the sockets, which fails the commands still queued.
+   */
+  async close(graceful = true, ms = 10_000): Promise<void> {
     await Promise.all(
-      this.#made.splice(0).map((c) => (graceful && c.status === 'ready' ? c.quit().then(() => undefined, () => c.disconnect()) : c.disconnect())),
+      this.#made.splice(0).map((c) =>
+        graceful && c.status === 'ready' ? withDeadline(c.quit(), ms, 'close').then(() => undefined, () => c.disconnect()) : c.disconnect(),
+      ),
     );
   }
 }

@@ -18,6 +18,11 @@ export const WORKER_DEFAULTS = {
    * retries promised to producers (see `maxRetries`).
    */
   maxStalledCount: 3,
+  /**
+   * How long (ms) the host waits for Redis at start, and at close for the results it still has
+   * to report; results it cannot report by then are logged as lost (another host reruns them).
+   */
+  redisTimeout: 30_000,
 } as const;
 
 export const PRODUCER_DEFAULTS = {
@@ -33,8 +38,14 @@ export const PRODUCER_DEFAULTS = {
    * every job settle even then.
    */
   reconcileInterval: 2000,
-  /** Bound (ms) on connecting to Redis and on each command the producer waits for. */
+  /** Bound (ms) on the first connection to Redis and on each read the producer waits for. */
   connectTimeout: 10_000,
+  /**
+   * How long (ms) Redis may go unanswered mid-run (stopped, cut off, paused) before every pending
+   * job fails with ERR_REDIS_UNAVAILABLE. Long enough for a restart or a failover, short enough
+   * that a producer never seems hung.
+   */
+  redisTimeout: 30_000,
 } as const;
 
 /** BullMQ job name used for forkpool jobs (visible in dashboards). */

@@ -16,27 +16,26 @@ export function readEnvelope(data: unknown): Envelope {
 }
 
 /**
- * BullMQ keeps only an error's message (`failedReason`). The host writes the whole error record
- * to the job's log with this prefix just before failing it, so the producer can rebuild the
- * error with its code and details (exitCode, signal, stderr, timeout, ...).
+ * BullMQ keeps only an error's message (`failedReason`, public on Job and in the `failed`
+ * event). A host fails a job with its message followed by this mark and the whole error record,
+ * so the producer rebuilds the error with its code and details (exitCode, signal, stderr,
+ * timeout, ...) from the failure itself, in the same write: no log lines, no extra key, nothing
+ * left over from an earlier attempt. Dashboards still show the message on the first line.
  */
-export const ERROR_LOG_PREFIX = 'forkpool:error:';
+const RECORD_MARK = '\nforkpool:error:';
 
-export function errorLogLine(record: ErrorRecord): string {
-  return ERROR_LOG_PREFIX + JSON.stringify(record);
+export function failedReasonOf(message: string, record: ErrorRecord): string {
+  return message + RECORD_MARK + JSON.stringify(record);
 }
 
-/** The last error record in a job's log lines, if any. */
-export function lastErrorRecord(logs: readonly string[]): ErrorRecord | undefined {
-  for (let i = logs.length - 1; i >= 0; i--) {
-    const line = logs[i];
-    if (line?.startsWith(ERROR_LOG_PREFIX)) {
-      try {
-        return JSON.parse(line.slice(ERROR_LOG_PREFIX.length)) as ErrorRecord;
-      } catch {
-        return undefined;
-      }
-    }
+/** The error record a forkpool host put in `failedReason`, if it did. */
+export function recordOf(failedReason: string): ErrorRecord | undefined {
+  // JSON escapes newlines, so the last mark is the one the host wrote, whatever the message holds.
+  const at = failedReason.lastIndexOf(RECORD_MARK);
+  if (at < 0) return undefined;
+  try {
+    return JSON.parse(failedReason.slice(at + RECORD_MARK.length)) as ErrorRecord;
+  } catch {
+    return undefined;
   }
-  return undefined;
 }

@@ -49,15 +49,12 @@ export class JobLostError extends ForkpoolError {
   constructor(jobId: string) {
     super(
       'ERR_JOB_LOST',
-      `Job ${jobId} is no longer in Redis, so its outcome is unknown. Something removed it before it was read (queue.obliterate/clean, FLUSHDB, eviction under maxmemory): raise "keepResults" and use a "noeviction" maxmemory-policy.`,
+      `Job ${jobId} is no longer in Redis, so its outcome is unknown. Something removed it before it was read (Redis restarted without persistence, queue.obliterate/clean, FLUSHDB, eviction under maxmemory): turn on Redis persistence (appendonly yes), raise "keepResults" and use a "noeviction" maxmemory-policy.`,
     );
     this.name = 'JobLostError';
     this.jobId = jobId;
   }
 }
-
-/** BullMQ's failedReason for a job that stalled more than `maxStalledCount` times. */
-export const STALLED_REASON = 'job stalled more than allowable limit';
 
 const CLASSES: Record<string, { prototype: object }> = {
   AbortError,

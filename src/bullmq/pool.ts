@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
+import { Job, Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AbortError, InvalidOptionError, PoolClosedError, UnserializableError } from '../errors.js';
 import type { CloseOptions, Outcome } from '../pool.js';
@@ -11,7 +11,10 @@ import { onAbort as watchAbort } from '../util/abort-listener.js';
 import { withDeadline } from './connection.js';
 import { JOB_NAME } from './defaults.js';
 import type { Envelope } from './envelope.js';
-import { failureFromRedis } from './failure.js';
+import { recordOf } from './envelope.js';
+import { RedisUnavailableError } from './errors.js';
+import { failureFromReason } from './failure.js';
+import { Liveness } from './liveness.js';
 import { normalizeProducerOptions, type DistributedPoolOptions, type NormalizedProducerOptions } from './producer-options.js';
 import { Reconciler } from './reconciler.js';
 
@@ -46,6 +49,7 @@ export class DistributedPool<W = any, Mapped = ResultOf<W>> extends EventEmitter
   readonly #jobs = new Map<string, PendingJob>();
   readonly #collector = new OutcomeQueue<JobOf<W>, Mapped>();
   readonly #reconciler: Reconciler;
+  readonly #liveness: Liveness;
   /** Ids are `fp.<pool>.<n>`: unique across producers, known before the add so no event is early. */
   readonly #idPrefix = `fp.${randomBytes(6).toString('base64url')}.`;
   #nextId = 1;
@@ -63,7 +67,8 @@ export class DistributedPool<W = any, Mapped = ResultOf<W>> extends EventEmitter
     const { clients, queue, prefix, connectTimeout } = this.#options;
     this.#client = clients.client();
     this.#queue = new Queue(queue, { connection: this.#client, prefix });
-    this.#events = new QueueEvents(queue, { connection: clients.client(), prefix });
+    const eventsClient = clients.client();
+    this.#events = new QueueEvents(queue, { connection: eventsClient, prefix });
     this.#queue.on('error', (error) => this.#report(error));
     this.#events.on('error', (error) => this.#report(error));
     this.#events.on('completed', ({ jobId, returnvalue }) => this.#settle(jobId, true, returnvalue));
@@ -72,15 +77,38 @@ export class DistributedPool<W = any, Mapped = ResultOf<W>> extends EventEmitter
     // Jobs report a failed connection; this only keeps it from being an unhandled rejection.
     this.#ready.catch(() => undefined);
     this.#reconciler = new Reconciler({
-      client: this.#client,
-      jobKey: (id) => this.#queue.toKey(id),
+      queue: this.#queue,
       interval: this.#options.reconcileInterval,
       timeout: connectTimeout,
       ids: () => this.#addedIds(),
       completed: (id, value) => this.#settle(id, true, value),
-      failed: (id, failedReason) => void this.#readFailure(id, failedReason),
+      failed: (id, failedReason, stalledCount) => this.#settle(id, false, failureFromReason(failedReason, stalledCount)),
       lost: (id, error) => this.#settle(id, false, error),
     });
+    this.#liveness = new Liveness(this.#client, {
+      timeout: this.#options.redisTimeout,
+      expired: () => this.#expire(),
+      back: () => this.#reconciler.readAllSoon(),
+    });
+    void this.#ready.then(() => this.#liveness.start(), () => undefined);
+    // After a reconnect Redis may be a new, empty server (ERR_JOB_LOST) or events may be gone.
+    for (const client of [this.#client, eventsClient]) {
+      let connections = 0;
+      client.on('ready', () => {
+        if (++connections > 1) this.#reconciler.readAllSoon();
+      });
+    }
+  }
+
+  /** Redis has not answered for `redisTimeout` ms: every pending job fails, as do new ones until it answers. */
+  #expire(): void {
+    const error = this.#unavailable();
+    this.#report(error);
+    for (const id of [...this.#jobs.keys()]) this.#settle(id, false, error);
+  }
+
+  #unavailable(): RedisUnavailableError {
+    return new RedisUnavailableError(`answer within "redisTimeout" (${this.#options.redisTimeout} ms)`);
   }
 
   /** Resolves once Redis is connected; rejects with ERR_REDIS_UNAVAILABLE within `connectTimeout`. */
@@ -91,6 +119,7 @@ export class DistributedPool<W = any, Mapped = ResultOf<W>> extends EventEmitter
   /** Runs one job on some host and resolves with its (mapped) result. Jobs and results are JSON. */
   run(job: JobOf<W>, options: RunOptions = {}): Promise<Mapped> {
     if (this.#closing) return Promise.reject(new PoolClosedError());
+    if (this.#liveness.expired) return Promise.reject(this.#unavailable());
     const timeout = options.timeout ?? this.#options.timeout;
     if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 0) {
       return Promise.reject(new InvalidOptionError('timeout', `expected an integer >= 0 (ms), got ${String(timeout)}.`));
@@ -151,17 +180,28 @@ export class DistributedPool<W = any, Mapped = ResultOf<W>> extends EventEmitter
       // Jobs cancelled (or force-closed) before they reached Redis are not sent at all.
       const batch = queued.filter(({ opts }) => this.#jobs.has(opts.jobId as string));
       if (batch.length === 0) return;
-      await withDeadline(this.#queue.addBulk(batch), this.#options.connectTimeout, 'add jobs');
-      for (const { opts } of batch) {
-        const id = opts.jobId as string;
-        const pending = this.#jobs.get(id);
-        if (pending) pending.added = true;
-        // Settled while the add was in flight: its earlier remove() found nothing to remove.
-        else void this.#queue.remove(id).catch(() => undefined);
-      }
+      const added = this.#queue.addBulk(batch);
+      // Redis away: ioredis holds the add until it reconnects, and the liveness deadline fails
+      // the jobs meanwhile; this bound is only a backstop.
+      await withDeadline(added, this.#options.redisTimeout, 'add jobs').catch((error: unknown) => {
+        // Added after all, late: jobs already failed here must not run unheard.
+        void added.then(() => this.#removeSettled(batch), () => undefined);
+        throw error;
+      });
+      this.#removeSettled(batch);
       this.#reconciler.start();
     } catch (error) {
       for (const { opts } of queued) this.#settle(opts.jobId as string, false, error);
+    }
+  }
+
+  /** Marks the batch's jobs as in Redis, and removes those settled while the add was in flight. */
+  #removeSettled(batch: ReadonlyArray<{ opts: JobsOptions }>): void {
+    for (const { opts } of batch) {
+      const id = opts.jobId as string;
+      const pending = this.#jobs.get(id);
+      if (pending) pending.added = true;
+      else void this.#queue.remove(id).catch(() => undefined);
     }
   }
 
@@ -169,11 +209,14 @@ export class DistributedPool<W = any, Mapped = ResultOf<W>> extends EventEmitter
     for (const [id, pending] of this.#jobs) if (pending.added) yield id;
   }
 
+  /** A `failed` event: a forkpool host's failure carries its error; any other needs the job's stalled count. */
   async #readFailure(id: string, failedReason: string): Promise<void> {
     if (!this.#jobs.has(id)) return;
+    if (recordOf(failedReason)) return this.#settle(id, false, failureFromReason(failedReason));
     try {
-      const { logs } = await withDeadline(this.#queue.getJobLogs(id), this.#options.connectTimeout, 'read a failed job');
-      this.#settle(id, false, failureFromRedis(failedReason, logs));
+      const job = await withDeadline(Job.fromId(this.#queue, id), this.#options.connectTimeout, 'read a failed job');
+      // Gone already: the reconciler reports it lost.
+      if (job) this.#settle(id, false, failureFromReason(failedReason, job.stalledCounter));
     } catch {
       // Left pending: the reconciler reads the job's state again on its next round.
     }
@@ -239,18 +282,27 @@ export class DistributedPool<W = any, Mapped = ResultOf<W>> extends EventEmitter
   async #forceSettle(): Promise<void> {
     const ids = [...this.#jobs.keys()];
     for (const id of ids) this.#settle(id, false, new PoolClosedError('The pool was force-closed before the job finished.'));
-    await withDeadline(Promise.all(ids.map((id) => this.#queue.remove(id).catch(() => 0))), this.#options.connectTimeout, 'remove waiting jobs').catch(() => undefined);
+    await withDeadline(Promise.all(ids.map((id) => this.#queue.remove(id).catch(() => 0))), this.#closeBound(), 'remove waiting jobs').catch(() => undefined);
+  }
+
+  /** Redis calls made while closing wait at most this long (ms): close() stays within `redisTimeout`. */
+  #closeBound(): number {
+    return Math.min(this.#options.connectTimeout, this.#options.redisTimeout);
   }
 
   async #shutdown(): Promise<void> {
+    // With Redis away, the liveness deadline settles these within `redisTimeout`.
     if (this.#jobs.size > 0) await new Promise<void>((resolve) => (this.#whenIdle = resolve));
     await this.#forcing;
     this.#reconciler.stop();
-    const { connectTimeout, clients } = this.#options;
-    // Never connected: BullMQ's close would wait for a connection that is not coming.
+    this.#liveness.stop();
+    const { clients } = this.#options;
+    // Never connected, or known to be away: BullMQ's close would wait for a Redis that is not coming.
     const connected = await this.#ready.then(() => true, () => false);
-    if (connected) await withDeadline(Promise.all([this.#events.close(), this.#queue.close()]), connectTimeout, 'close').catch(() => undefined);
-    await clients.close(connected);
+    const reachable = connected && !this.#liveness.expired;
+    const until = Date.now() + this.#closeBound();
+    if (reachable) await withDeadline(Promise.all([this.#events.close(), this.#queue.close()]), this.#closeBound(), 'close').catch(() => undefined);
+    await clients.close(reachable, Math.max(1, until - Date.now()));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

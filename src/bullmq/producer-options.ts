@@ -29,8 +29,14 @@ export interface DistributedPoolOptions<Result = unknown, Mapped = Result> {
   keepResults?: number;
   /** How often (ms) the state of jobs not heard of is read from Redis. @default 2000 */
   reconcileInterval?: number;
-  /** Bound (ms) on connecting to Redis and on each Redis call the pool waits for. @default 10000 */
+  /** Bound (ms) on the first connection to Redis (`ready()`) and on each Redis read the pool waits for. @default 10000 */
   connectTimeout?: number;
+  /**
+   * How long (ms) Redis may be unreachable or unanswering mid-run before every pending job fails
+   * with ERR_REDIS_UNAVAILABLE (and new jobs fail at once until it answers again). `close()`
+   * returns within this bound too. Redis back sooner: the run carries on. @default 30000
+   */
+  redisTimeout?: number;
   /**
    * Not supported through Redis: a callback is a round trip to a live producer while the job runs,
    * which a queue whose producer and hosts come and go independently cannot promise. Passing it
@@ -49,9 +55,10 @@ export interface NormalizedProducerOptions {
   keepResults: number;
   reconcileInterval: number;
   connectTimeout: number;
+  redisTimeout: number;
 }
 
-const KNOWN = new Set(['connection', 'queue', 'prefix', 'timeout', 'maxRetries', 'retryDelay', 'onResult', 'keepResults', 'reconcileInterval', 'connectTimeout', 'callbacks']);
+const KNOWN = new Set(['connection', 'queue', 'prefix', 'timeout', 'maxRetries', 'retryDelay', 'onResult', 'keepResults', 'reconcileInterval', 'connectTimeout', 'redisTimeout', 'callbacks']);
 
 export function queueName(value: unknown, option = 'queue'): string {
   if (typeof value !== 'string' || value === '' || value.includes(':')) {
@@ -88,6 +95,7 @@ export function normalizeProducerOptions(options: DistributedPoolOptions<any, an
     keepResults: integer('keepResults', options.keepResults, 1, PRODUCER_DEFAULTS.keepResults),
     reconcileInterval: integer('reconcileInterval', options.reconcileInterval, 10, PRODUCER_DEFAULTS.reconcileInterval),
     connectTimeout: integer('connectTimeout', options.connectTimeout, 1, PRODUCER_DEFAULTS.connectTimeout),
+    redisTimeout: integer('redisTimeout', options.redisTimeout, 1, PRODUCER_DEFAULTS.redisTimeout),
     // Last: it is the only step that allocates (clients are made lazily, but keep validation first).
     clients: new Clients(options.connection),
   };

@@ -1,10 +1,9 @@
-import type { Redis } from 'ioredis';
+import { Job, type Queue } from 'bullmq';
 import { withDeadline } from './connection.js';
 import { JobLostError } from './errors.js';
 
 export interface ReconcilerHooks {
-  client: Redis;
-  jobKey(id: string): string;
+  queue: Queue;
   /** Base polling interval (ms). */
   interval: number;
   /** Bound (ms) on one round of reads. */
@@ -12,21 +11,23 @@ export interface ReconcilerHooks {
   /** Ids of the jobs in Redis whose outcome is still awaited, oldest first. */
   ids(): Iterable<string>;
   completed(id: string, value: unknown): void;
-  failed(id: string, failedReason: string): void;
+  failed(id: string, failedReason: string, stalledCount: number): void;
   lost(id: string, error: Error): void;
 }
 
-/** Most jobs read in one round (one pipelined round trip). */
+/** Most jobs read in one round. */
 const ROUND = 1000;
 /** A job not finished is re-read after a delay that doubles up to this (ms). */
 const MAX_DELAY = 30_000;
 
 /**
- * Reads the state of awaited jobs from their hashes, so that an outcome whose event was missed
- * (the event stream is capped at ~10,000 entries; events written before the listener started
- * or while it reconnected are gone) still settles. Each job is read `interval` ms after it was
- * sent, then with doubling delays: the cost stays small for long queues. A hash read is O(1),
- * unlike BullMQ's getState (which scans the wait list).
+ * Reads the state of awaited jobs through BullMQ's public API (`Job.fromId`, then `getState`
+ * once the job has a `finishedOn`), so that an outcome whose event was missed (the event stream
+ * is capped at ~10,000 entries; events written before the listener started or while it
+ * reconnected are gone) still settles, and a job Redis no longer has (restarted empty, flushed,
+ * evicted) fails with ERR_JOB_LOST. Each job is read `interval` ms after it was sent, then with
+ * doubling delays: the cost stays small for long queues. `fromId` is one hash read per job;
+ * `getState` (which may scan lists) is asked only of finished jobs, which it finds first.
  */
 export class Reconciler {
   readonly #hooks: ReconcilerHooks;
@@ -52,6 +53,18 @@ export class Reconciler {
     this.#due.clear();
   }
 
+  /**
+   * Every awaited job is read on the next rounds, whatever its delay: after a reconnect, Redis
+   * may be a new (empty) server, or events may have been dropped while the listener was away.
+   */
+  readAllSoon(): void {
+    const now = Date.now();
+    for (const due of this.#due.values()) {
+      due.at = now;
+      due.delay = this.#hooks.interval;
+    }
+  }
+
   async #round(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
@@ -71,7 +84,7 @@ export class Reconciler {
         }
       }
       for (const id of this.#due.keys()) if (!seen.has(id)) this.#due.delete(id);
-      if (batch.length > 0) await this.#read(batch);
+      if (batch.length > 0) await withDeadline(Promise.all(batch.map((id) => this.#read(id))), this.#hooks.timeout, 'read job states');
     } catch {
       // Redis unreachable for this round: the next round tries again.
     } finally {
@@ -79,28 +92,14 @@ export class Reconciler {
     }
   }
 
-  async #read(ids: string[]): Promise<void> {
-    const pipeline = this.#hooks.client.pipeline();
-    for (const id of ids) pipeline.hmget(this.#hooks.jobKey(id), 'finishedOn', 'returnvalue', 'failedReason', 'timestamp');
-    const replies = (await withDeadline(pipeline.exec(), this.#hooks.timeout, 'read job states')) ?? [];
-    ids.forEach((id, i) => {
-      const [error, fields] = replies[i] ?? [null, null];
-      if (error || !Array.isArray(fields)) return;
-      const [finishedOn = null, returnvalue = null, failedReason = null, timestamp = null] = fields as Array<string | null>;
-      // Every job hash has `timestamp`: none means the job is gone.
-      if (timestamp === null) return this.#hooks.lost(id, new JobLostError(id));
-      // `finishedOn` is written only when a job completes or fails for good (not between retries).
-      if (finishedOn === null) return;
-      if (returnvalue !== null) return this.#hooks.completed(id, parse(returnvalue));
-      this.#hooks.failed(id, failedReason ?? '');
-    });
-  }
-}
-
-function parse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
+  async #read(id: string): Promise<void> {
+    const { queue } = this.#hooks;
+    const job = await Job.fromId(queue, id);
+    if (job === undefined) return this.#hooks.lost(id, new JobLostError(id));
+    // `finishedOn` is set only when a job completes or fails for good (not between retries).
+    if (job.finishedOn === undefined) return;
+    const state = await job.getState();
+    if (state === 'completed') this.#hooks.completed(id, job.returnvalue);
+    else if (state === 'failed') this.#hooks.failed(id, job.failedReason, job.stalledCounter);
   }
 }

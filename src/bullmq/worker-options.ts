@@ -30,6 +30,13 @@ export interface DistributedWorkerOptions extends HostPoolOptions {
   name?: string;
   /** How long (ms) the first worker process may take to start before the host gives up. @default 30000 */
   startTimeout?: number;
+  /**
+   * How long (ms) the host waits for Redis at start, and at close for reporting the results of
+   * its last jobs: results it cannot report by then are given up (the `lost` event; their jobs
+   * run again on another host if Redis still has them). While running, the host waits for Redis
+   * as long as it takes. @default 30000
+   */
+  redisTimeout?: number;
 }
 
 export interface NormalizedWorkerOptions {
@@ -42,10 +49,11 @@ export interface NormalizedWorkerOptions {
   maxStalledCount: number;
   name: string;
   startTimeout: number;
+  redisTimeout: number;
   pool: HostPoolOptions;
 }
 
-const OWN = new Set(['connection', 'queue', 'prefix', 'concurrency', 'lockDuration', 'stalledInterval', 'maxStalledCount', 'name', 'startTimeout']);
+const OWN = new Set(['connection', 'queue', 'prefix', 'concurrency', 'lockDuration', 'stalledInterval', 'maxStalledCount', 'name', 'startTimeout', 'redisTimeout']);
 const REFUSED: Record<string, string> = {
   maxRetries: 'retries are set by the producer ("maxRetries" of DistributedPool, --retries of forkpool run) and run as BullMQ attempts, possibly on another host.',
   callbacks: 'callbacks cannot reach the producer through Redis; see the README section "Scale out on BullMQ".',
@@ -80,6 +88,7 @@ export function normalizeWorkerOptions(options: DistributedWorkerOptions): Norma
     maxStalledCount: integer('maxStalledCount', options.maxStalledCount, 0, WORKER_DEFAULTS.maxStalledCount),
     name,
     startTimeout: integer('startTimeout', options.startTimeout, 1, 30_000),
+    redisTimeout: integer('redisTimeout', options.redisTimeout, 1, WORKER_DEFAULTS.redisTimeout),
     pool: pool as unknown as HostPoolOptions,
     clients: new Clients(options.connection),
   };

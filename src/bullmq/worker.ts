@@ -4,17 +4,20 @@ import { toErrorRecord } from '../channel/error-wire.js';
 import { UnserializableError, WorkerCrashedError, WorkerInitError } from '../errors.js';
 import { Pool } from '../pool.js';
 import { withDeadline } from './connection.js';
-import { errorLogLine, readEnvelope } from './envelope.js';
+import { failedReasonOf, readEnvelope } from './envelope.js';
 import { normalizeWorkerOptions, type DistributedWorkerOptions, type NormalizedWorkerOptions } from './worker-options.js';
-
-/** Bound (ms) on Redis calls made while closing. */
-const CLOSE_REDIS_TIMEOUT = 10_000;
 
 export interface DistributedWorkerEvents {
   /** The host can run no more jobs (its worker module no longer starts); it is closing. */
   error: [Error];
   /** A job finished here (whatever its outcome). */
   settled: [{ id: string; ok: boolean }];
+  /**
+   * While closing: a job finished here but its outcome could not be written to Redis within
+   * `redisTimeout`. The outcome is given up; the job runs again on another host if Redis still
+   * has it (its lock expires), and is gone if Redis lost it.
+   */
+  lost: [{ id: string; ok: boolean }];
 }
 
 /**
@@ -33,6 +36,12 @@ export class DistributedWorker extends EventEmitter {
   readonly #worker: Worker;
   #closed: Promise<void> | undefined;
   #forced = false;
+  /** Jobs whose processor is running here. */
+  #running = 0;
+  /** Jobs finished here whose outcome BullMQ has not written to Redis yet (id → ok). */
+  readonly #unreported = new Map<string, boolean>();
+  /** While closing: resolves once no processor has run for `redisTimeout` ms. */
+  #quiet: { timer?: NodeJS.Timeout | undefined; since?: number | undefined; resolve(): void } | undefined;
 
   private constructor(options: NormalizedWorkerOptions) {
     super();
@@ -51,6 +60,9 @@ export class DistributedWorker extends EventEmitter {
       autorun: false,
     });
     this.#worker.on('error', (error) => this.#report(error));
+    // BullMQ emits these once the outcome is in Redis.
+    this.#worker.on('completed', (job) => this.#unreported.delete(job.id ?? ''));
+    this.#worker.on('failed', (job) => this.#unreported.delete(job?.id ?? ''));
   }
 
   /** Starts the local processes, then takes jobs. Rejects with ERR_WORKER_INIT when the module cannot start. */
@@ -58,7 +70,7 @@ export class DistributedWorker extends EventEmitter {
     const host = new DistributedWorker(normalizeWorkerOptions(options));
     try {
       await host.#poolReady();
-      await withDeadline(host.#worker.waitUntilReady(), host.#options.startTimeout, 'start the worker host');
+      await withDeadline(host.#worker.waitUntilReady(), host.#options.redisTimeout, 'start the worker host');
     } catch (error) {
       // Nothing was taken from Redis: stop the processes and drop the connections without
       // BullMQ's close, which would wait for a connection that may never come.
@@ -92,6 +104,17 @@ export class DistributedWorker extends EventEmitter {
   }
 
   async #process(job: Job, token: string | undefined): Promise<unknown> {
+    this.#running++;
+    this.#idleChanged();
+    try {
+      return await this.#runJob(job, token);
+    } finally {
+      this.#running--;
+      this.#idleChanged();
+    }
+  }
+
+  async #runJob(job: Job, token: string | undefined): Promise<unknown> {
     const { job: input, timeout } = readEnvelope(job.data);
     let value: unknown;
     try {
@@ -104,8 +127,13 @@ export class DistributedWorker extends EventEmitter {
     } catch (error) {
       return this.#fail(job, token, new UnserializableError('result (through Redis, as JSON)', error));
     }
-    this.emit('settled', { id: job.id ?? '', ok: true });
+    this.#finished(job, true);
     return value;
+  }
+
+  #finished(job: Job, ok: boolean): void {
+    this.#unreported.set(job.id ?? '', ok);
+    this.emit('settled', { id: job.id ?? '', ok });
   }
 
   async #fail(job: Job, token: string | undefined, error: unknown): Promise<never> {
@@ -115,19 +143,17 @@ export class DistributedWorker extends EventEmitter {
       // queue untouched for another host; if even that fails, its lock expires and the stalled
       // check gives it back.
       if (code === 'ERR_WORKER_INIT') this.#fatal(error as Error);
-      await job.moveToWait(token).catch(() => undefined);
+      await withDeadline(job.moveToWait(token), this.#options.redisTimeout, 'hand a job back').catch(() => undefined);
       throw new WaitingError();
     }
     // The attempt count is BullMQ's (across hosts), not the local pool's.
     if (error instanceof WorkerCrashedError) error = new WorkerCrashedError({ ...error, attempts: job.attemptsMade + 1 });
-    const record = toErrorRecord(error);
-    // BullMQ keeps only the message; the record lets the producer rebuild the whole error.
-    await job.log(errorLogLine(record)).catch(() => undefined);
-    this.emit('settled', { id: job.id ?? '', ok: false });
-    const message = error instanceof Error ? error.message : String(error);
+    // BullMQ keeps only the message; the record in it lets the producer rebuild the whole error.
+    const reason = failedReasonOf(error instanceof Error ? error.message : String(error), toErrorRecord(error));
+    this.#finished(job, false);
     // Only a crashed process is retried (as locally); BullMQ retries it while attempts remain.
-    if (error instanceof WorkerCrashedError) throw new Error(message);
-    throw new UnrecoverableError(message);
+    if (error instanceof WorkerCrashedError) throw new Error(reason);
+    throw new UnrecoverableError(reason);
   }
 
   #fatal(error: Error): void {
@@ -159,9 +185,30 @@ export class DistributedWorker extends EventEmitter {
   }
 
   async #shutdown(): Promise<void> {
-    // BullMQ's close waits for the running processors; a forced pool close makes them end at once.
-    await this.#worker.close().catch((error: unknown) => this.#report(error as Error));
+    // BullMQ's close takes no more jobs and waits for the running processors (a forced pool close
+    // makes them end at once), then for their outcomes to reach Redis: that part is bounded.
+    const closing = this.#worker.close().catch((error: unknown) => this.#report(error as Error));
+    const quiet = new Promise<void>((resolve) => (this.#quiet = { resolve }));
+    this.#idleChanged();
+    const reported = await Promise.race([closing.then(() => true), quiet.then(() => false)]);
+    clearTimeout(this.#quiet?.timer);
+    if (!reported) {
+      for (const [id, ok] of this.#unreported) this.emit('lost', { id, ok });
+      this.#unreported.clear();
+    }
     await this.#pool.close();
-    await withDeadline(this.#options.clients.close(), CLOSE_REDIS_TIMEOUT, 'close').catch(() => undefined);
+    // Dropping the sockets fails whatever BullMQ still waits for, so its close ends too. A QUIT
+    // gets what is left of the same `redisTimeout`.
+    const left = this.#options.redisTimeout - (Date.now() - (this.#quiet?.since ?? Date.now()));
+    await this.#options.clients.close(reported, Math.max(1, left));
+  }
+
+  /** While closing, `redisTimeout` counts from the moment no job runs here (jobs finish first, however long). */
+  #idleChanged(): void {
+    const quiet = this.#quiet;
+    if (!quiet) return;
+    clearTimeout(quiet.timer);
+    quiet.timer = this.#running === 0 ? setTimeout(quiet.resolve, this.#options.redisTimeout) : undefined;
+    quiet.since = this.#running === 0 ? Date.now() : undefined;
   }
 }

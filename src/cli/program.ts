@@ -66,6 +66,7 @@ export function createProgram(onExit: (code: number) => void): Command {
     .addOption(new Option('--max-jobs-per-worker <n>', 'replace a worker after it ran this many jobs; 0 = never (default: 0)').argParser(integerArg(0, '--max-jobs-per-worker 1000')))
     .option('--redis <url>', 'send the jobs to a BullMQ queue on this Redis (with --queue) instead of local workers; "forkpool worker" hosts run them')
     .option('--queue <name>', 'the BullMQ queue name (with --redis)')
+    .addOption(new Option('--redis-timeout <ms>', 'with --redis: how long Redis may be unreachable before every pending job fails with ERR_REDIS_UNAVAILABLE (default: 30000)').argParser(integerArg(1, '--redis-timeout 30000')))
     .option('--ordered', 'write results in input order (memory bounded by a window of 64 lines per worker, not by the input size)')
     .addOption(new Option('--max-line-bytes <n>', 'an input line longer than this becomes an ERR_BAD_INPUT error line (default: 67108864, 64 MiB)').argParser(integerArg(1, '--max-line-bytes 1048576')))
     .addOption(new Option('--worker-stdout <where>', "where workers' stdout goes: stderr (default), inherit (this process's stdout, mixed with the results) or ignore").choices(['stderr', 'inherit', 'ignore']))

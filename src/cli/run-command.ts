@@ -19,11 +19,12 @@ export interface RunCommandOptions {
   /** With --queue: jobs go to a BullMQ queue on this Redis (src/bullmq/cli-run.ts). */
   redis?: string;
   queue?: string;
+  redisTimeout?: number;
 }
 
 /** `forkpool run <worker>` on the local process pool; resolves with the exit code. */
 export async function runCommand(worker: string | undefined, options: RunCommandOptions): Promise<number> {
-  if (options.redis !== undefined || options.queue !== undefined) {
+  if (options.redis !== undefined || options.queue !== undefined || options.redisTimeout !== undefined) {
     // Loaded only here: bullmq and ioredis are optional peer dependencies.
     const { runOnQueue } = await import('../bullmq/cli-run.js');
     return runOnQueue(worker, options);

@@ -1,10 +1,16 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DistributedPool, DistributedWorker } from '../../dist/bullmq/index.js';
 import { ForkpoolError, JobTimeoutError, WorkerCrashedError } from '../../dist/index.js';
-import { track } from '../helpers.js';
-import { WORK, dropQueue, queueName, withQueue } from './hosts.js';
+import { track, waitFor } from '../helpers.js';
+import { WORK, dropQueue, queueName, startHost, withQueue } from './hosts.js';
 import { describeRedis, startRedis, type RedisHandle } from './redis.js';
+
+/** Enough jobs that their events overflow a stream capped at 10 entries many times over. */
+const JOBS = 300;
 
 describeRedis('distributed failures keep their codes', () => {
   let redis: RedisHandle;
@@ -54,35 +60,37 @@ describeRedis('distributed failures keep their codes', () => {
     await dropQueue(redis.url, queue);
   });
 
-  it('an outcome whose event was missed is read from the job state', async () => {
+  it('outcomes whose events were dropped from the capped event stream are read from the job state', async () => {
     const queue = queueName();
+    // A host in its own process: it keeps finishing jobs while this one is blocked.
+    const host = await startHost(redis.url, queue, ['--workers', '2']);
     const pool = track(new DistributedPool({ connection: redis.url, queue, reconcileInterval: 100 }));
     await pool.ready();
-    // No host runs: the test finishes the jobs in Redis by hand, as a host would, but writes no
-    // event (as when the capped event stream dropped it, or the listener was reconnecting).
-    const settled = Promise.allSettled([pool.run({ n: 6 }), pool.run({ n: 7 }), pool.run({ n: 8 })]);
-    const client = new Redis(redis.url);
-    try {
-      let ids: string[] = [];
-      const deadline = Date.now() + 10_000;
-      while (ids.length < 3 && Date.now() < deadline) {
-        ids = (await client.lrange(`bull:${queue}:wait`, 0, -1)).reverse();
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      expect(ids).toHaveLength(3);
-      await client.del(`bull:${queue}:wait`);
-      const [a, b, c] = ids as [string, string, string];
-      await client.hset(`bull:${queue}:${a}`, 'finishedOn', Date.now(), 'returnvalue', JSON.stringify({ square: 36 }));
-      await client.hset(`bull:${queue}:${b}`, 'finishedOn', Date.now(), 'failedReason', 'gone wrong');
-      await client.del(`bull:${queue}:${c}`);
-    } finally {
-      client.disconnect();
-    }
-    const [done, failed, lost] = await settled;
-    expect(done).toEqual({ status: 'fulfilled', value: { square: 36 } });
-    expect(failed).toMatchObject({ status: 'rejected', reason: { message: 'gone wrong' } });
-    expect(lost).toMatchObject({ status: 'rejected', reason: { code: 'ERR_JOB_LOST' } });
+    // BullMQ caps the event stream at the queue's maxLen; 10 here (public option), so most events
+    // of 300 jobs are trimmed before this producer, stalled below, reads them.
+    const cappedConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const capped = new Queue(queue, { connection: cappedConnection, streams: { events: { maxLen: 10 } } });
+    // Its queue settings are written once it is connected; a later command on it comes after them.
+    await capped.waitUntilReady();
+    // Paused until this process is blocked: the host runs nothing before.
+    await capped.pause();
+    await capped.close();
+    cappedConnection.disconnect();
+    const jobs = Array.from({ length: JOBS }, (_, n) => (n % 10 === 3 ? { n, throw: 'not a square' } : { n }));
+    const settled = Promise.allSettled(jobs.map((job) => pool.run(job)));
+    // A paused queue keeps its jobs in `wait`.
+    await waitFor(() => withQueue(redis.url, queue, async (q) => ((await q.getJobCounts('wait')).wait ?? 0) >= JOBS), 10_000, 'the jobs to reach Redis');
+    // This process (the producer) is blocked from the queue's resume until the host has finished every job.
+    const waited = spawnSync(process.execPath, [fileURLToPath(new URL('./wait-finished.mjs', import.meta.url)), redis.url, queue, String(JOBS)], { timeout: 25_000 });
+    expect(waited.status, String(waited.stderr)).toBe(0);
+    const outcomes = await settled;
+    outcomes.forEach((outcome, n) => {
+      if (n % 10 === 3) expect(outcome).toMatchObject({ status: 'rejected', reason: { name: 'RangeError', code: 'E_USER', message: 'not a square' } });
+      else expect(outcome).toMatchObject({ status: 'fulfilled', value: { square: n * n } });
+    });
     await pool.close();
+    host.child.kill('SIGTERM');
+    expect(await host.exited).toBe(0);
     await dropQueue(redis.url, queue);
   });
 

@@ -66,10 +66,10 @@ afterEach(async () => {
   );
 });
 
-/** Job counts of a queue, read with a throwaway connection. */
+/** Job counts of a queue, read with a throwaway connection (which leaves the queue's settings alone). */
 export async function withQueue<T>(url: string, name: string, use: (queue: Queue) => Promise<T>): Promise<T> {
   const connection = new Redis(url, { maxRetriesPerRequest: null });
-  const queue = new Queue(name, { connection });
+  const queue = new Queue(name, { connection, skipMetasUpdate: true });
   try {
     return await use(queue);
   } finally {

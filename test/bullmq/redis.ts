@@ -1,6 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'vitest';
 
 /**
@@ -15,13 +18,17 @@ export const skipReason = fromEnv !== undefined || hasServer ? undefined : 'no R
 
 /** `describe` that needs Redis: skipped with the reason when there is none, failing under CI=true. */
 export function describeRedis(name: string, body: () => void): void {
-  if (skipReason === undefined) return describe(name, body);
+  if (skipReason === undefined) {
+    describe(name, body);
+    return;
+  }
   if (process.env['CI'] === 'true') {
-    return describe(name, () => {
+    describe(name, () => {
       it('has a Redis to test against (CI=true: a skip is a failure)', () => {
         throw new Error(skipReason);
       });
     });
+    return;
   }
   describe.skip(`${name} [skipped: ${skipReason}]`, body);
 }
@@ -41,8 +48,14 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-async function spawnServer(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Persistence off (nothing written, a restart comes back empty), or an AOF in `dir` synced on every write. */
+function serverArgs(port: number, dir?: string): string[] {
+  const persistence = dir === undefined ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir];
+  return ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence];
+}
+
+async function spawnServer(port: number, dir?: string): Promise<ChildProcess> {
+  const child = spawn('redis-server', serverArgs(port, dir), { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`redis-server did not start within 10 s:\n${output}`)), 10_000);
@@ -66,6 +79,92 @@ async function spawnServer(port: number): Promise<ChildProcess> {
   }
   child.stdout?.resume();
   return child;
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  // A stopped (SIGSTOP) server acts on SIGTERM only once continued.
+  child.kill('SIGCONT');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** A redis-server of the test's own, which it may stop, pause and restart (never the shared REDIS_URL one). */
+export interface OwnRedis {
+  url: string;
+  pid(): number;
+  /** Stops the server (SIGTERM, bounded); the port stays free for `start()`. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port: empty without persistence, with its data with it. */
+  start(): Promise<void>;
+  /** SIGSTOP / SIGCONT to the server. */
+  signal(name: 'SIGSTOP' | 'SIGCONT'): void;
+}
+
+const hasBinary = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+const ownSkipReason = hasBinary ? undefined : 'no redis-server to stop and restart (apt-get install -y redis-server)';
+
+/** `describe` whose tests start their own redis-server: skipped without the binary, failing under CI=true. */
+export function describeOwnRedis(name: string, body: () => void): void {
+  if (ownSkipReason === undefined) {
+    describe(name, body);
+    return;
+  }
+  if (process.env['CI'] === 'true') {
+    describe(name, () => {
+      it('has redis-server to test against (CI=true: a skip is a failure)', () => {
+        throw new Error(ownSkipReason);
+      });
+    });
+    return;
+  }
+  describe.skip(`${name} [skipped: ${ownSkipReason}]`, body);
+}
+
+const owned = new Set<ChildProcess>();
+const dirs = new Set<string>();
+
+/** Stops every server `startOwnRedis` started in this file and deletes their data (call in afterEach). */
+export async function stopOwnRedis(): Promise<void> {
+  await Promise.all([...owned].map(stopServer));
+  owned.clear();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  dirs.clear();
+}
+
+/** Starts a private redis-server on a free port; `persistent` keeps its data across stop/start (AOF in a temp dir). */
+export async function startOwnRedis(options: { persistent?: boolean } = {}): Promise<OwnRedis> {
+  const dir = options.persistent ? mkdtempSync(join(tmpdir(), 'forkpool-redis-')) : undefined;
+  if (dir !== undefined) dirs.add(dir);
+  let lastError: unknown;
+  for (let i = 0; i < 3; i++) {
+    const port = await freePort();
+    try {
+      let child = await spawnServer(port, dir);
+      owned.add(child);
+      return {
+        url: `redis://127.0.0.1:${port}`,
+        pid: () => child.pid ?? 0,
+        async stop() {
+          await stopServer(child);
+          owned.delete(child);
+        },
+        async start() {
+          child = await spawnServer(port, dir);
+          owned.add(child);
+        },
+        signal(name) {
+          child.kill(name);
+        },
+      };
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
 }
 
 export async function startRedis(): Promise<RedisHandle> {

@@ -1,0 +1,4 @@
+// Loaded with --import (NODE_OPTIONS) by every process the "bullmq-lowest" project spawns.
+import { register } from 'node:module';
+
+register('./hooks.mjs', import.meta.url);
