@@ -4,10 +4,10 @@
  * running real jobs, and type-checked as a TypeScript consumer under node16, nodenext and bundler.
  */
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,7 +60,42 @@ afterAll(async () => {
 
 const LOCAL = { pool: 49, closed: 'ERR_POOL_CLOSED', compat: 64 };
 
+/** Every file an `exports` entry names, e.g. `dist/cjs/index.d.ts`. */
+function exportTargets(value: unknown): string[] {
+  if (typeof value === 'string') return [normalize(value)];
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.values(value).flatMap(exportTargets);
+}
+
 describe('the packed tarball', () => {
+  it('ships LICENSE, README, CHANGELOG, package.json, both builds and no tests', () => {
+    const files = new Set(packed.files.map((file) => file.path));
+    for (const file of ['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'dist/index.js', 'dist/cjs/index.js', 'dist/cjs/package.json', 'dist/cli/main.js']) {
+      expect(files, file).toContain(file);
+    }
+    expect([...files].filter((file) => /^(test|bench|scripts)\//.test(file) || file.endsWith('.test.ts'))).toEqual([]);
+  });
+
+  it('ships every file its package.json points at', async () => {
+    const manifest = JSON.parse(await readFile(join(app, 'node_modules', 'forkpool', 'package.json'), 'utf8')) as Record<string, unknown>;
+    const files = new Set(packed.files.map((file) => file.path));
+    const bin = manifest['bin'] as Record<string, string>;
+    const targets = [...exportTargets(manifest['exports']), normalize(manifest['main'] as string), normalize(manifest['types'] as string), ...Object.values(bin).map((path) => normalize(path))];
+    expect(targets.length).toBeGreaterThan(16);
+    for (const target of targets) expect(files, target).toContain(target);
+  });
+
+  it('ships the sources its source maps name', async () => {
+    const files = new Set(packed.files.map((file) => file.path));
+    const maps = [...files].filter((file) => file.endsWith('.map'));
+    expect(maps.length).toBeGreaterThan(30);
+    for (const map of maps) {
+      const { sources } = JSON.parse(await readFile(join(app, 'node_modules', 'forkpool', map), 'utf8')) as { sources: string[] };
+      expect(sources.length, map).toBeGreaterThan(0);
+      for (const source of sources) expect(files, `${map} names ${source}`).toContain(normalize(join(dirname(map), source)));
+    }
+  });
+
   it.each(['esm', 'cjs'])('runs a job through every entry point from a %s project', async (format) => {
     const { stdout } = await run(process.execPath, [join(format, 'main.js')], app, 60_000);
     expect(JSON.parse(stdout)).toEqual({ format, ...LOCAL });
