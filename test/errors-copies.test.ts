@@ -114,7 +114,7 @@ describe('instanceof across copies of the package', () => {
       for (const [name, Class] of b) expect(value instanceof Class, `${String(value)} instanceof ${name}`).toBe(false);
     }
     // A user's subclass has no brand of its own: it matches only its own instances.
-    const Timeout = a.get('JobTimeoutError') as new (ms: number) => Error;
+    const Timeout = a.get('JobTimeoutError') as unknown as new (ms: number) => Error;
     class LongJobTimeout extends Timeout {}
     expect(new LongJobTimeout(5) instanceof (b.get('JobTimeoutError') as ErrorClass)).toBe(true);
     expect(new Timeout(5) instanceof LongJobTimeout).toBe(false);

@@ -15,8 +15,8 @@ describe('error codes', () => {
     );
     expect(classes.length).toBeGreaterThan(10);
     for (const [name, Ctor] of classes) {
-      const instance = Object.create((Ctor as { prototype: object }).prototype) as object;
-      expect(instance instanceof forkpool.ForkpoolError, name).toBe(true);
+      // The prototype chain itself, not instanceof (which also accepts branded look-alikes).
+      expect(Object.prototype.isPrototypeOf.call(forkpool.ForkpoolError.prototype, (Ctor as { prototype: object }).prototype), name).toBe(true);
     }
     const codes = new Set<string>(forkpool.ERROR_CODES);
     const samples: forkpool.ForkpoolError[] = [
@@ -33,9 +33,13 @@ describe('error codes', () => {
       new forkpool.CallbackFailedError('a', new Error('b')),
       new forkpool.CallbackTimeoutError('a', 1),
       new forkpool.ProtocolError('invalid frame length'),
+      new forkpool.PreforkChildOnlyError('finish'),
       new forkpool.AbortError(),
     ];
+    // One sample per exported class, so a new class cannot go unchecked.
+    expect(samples.map((error) => error.constructor.name).sort()).toEqual(classes.map(([name]) => name).sort());
     for (const error of samples) {
+      expect(error.name, error.code).toBe(error.constructor.name);
       expect(codes.has(error.code), error.code).toBe(true);
       expect(error).toBeInstanceOf(Error);
       expect(error.message.length).toBeGreaterThan(5);

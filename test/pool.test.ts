@@ -176,6 +176,9 @@ describe('close', () => {
     expect(spawns).toHaveLength(2);
     expect(exits.map((e) => e.reason)).toEqual(['shutdown', 'shutdown']);
     expect(exits.map((e) => e.exitCode)).toEqual([0, 0]);
-    expect(new Set(exits.map((e) => e.pid))).toEqual(new Set(pool.stats().spawned === 2 ? exits.map((e) => e.pid) : []));
+    // Each worker that was spawned is the one that exited: two distinct pids, the same on both sides.
+    expect(pool.stats().spawned).toBe(2);
+    expect(new Set(spawns.map((e) => e.pid)).size).toBe(2);
+    expect(new Set(exits.map((e) => e.pid))).toEqual(new Set(spawns.map((e) => e.pid)));
   });
 });

@@ -15,13 +15,17 @@ export const skipReason = fromEnv !== undefined || hasServer ? undefined : 'no R
 
 /** `describe` that needs Redis: skipped with the reason when there is none, failing under CI=true. */
 export function describeRedis(name: string, body: () => void): void {
-  if (skipReason === undefined) return describe(name, body);
+  if (skipReason === undefined) {
+    describe(name, body);
+    return;
+  }
   if (process.env['CI'] === 'true') {
-    return describe(name, () => {
+    describe(name, () => {
       it('has a Redis to test against (CI=true: a skip is a failure)', () => {
         throw new Error(skipReason);
       });
     });
+    return;
   }
   describe.skip(`${name} [skipped: ${skipReason}]`, body);
 }
