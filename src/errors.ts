@@ -8,7 +8,7 @@ import { safeString } from './util/safe-string.js';
 
 export class ForkpoolError extends Error {
   static {
-    brandError(this, undefined);
+    brandError(ForkpoolError, undefined);
   }
 
   readonly code: string;
@@ -24,13 +24,14 @@ export class ForkpoolError extends Error {
    * subclass: every class is branded with `Symbol.for('forkpool.error.<CODE>')` (see error-brand.ts).
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class instanceof asks about (a subclass too), not ForkpoolError.
     return Function.prototype[Symbol.hasInstance].call(this, value) || hasBrand(this, value);
   }
 }
 
 export class InvalidOptionError extends ForkpoolError {
   static {
-    brandError(this, 'ERR_INVALID_OPTION');
+    brandError(InvalidOptionError, 'ERR_INVALID_OPTION');
   }
 
   declare readonly code: 'ERR_INVALID_OPTION';
@@ -45,7 +46,7 @@ export class InvalidOptionError extends ForkpoolError {
 
 export class PoolClosedError extends ForkpoolError {
   static {
-    brandError(this, 'ERR_POOL_CLOSED');
+    brandError(PoolClosedError, 'ERR_POOL_CLOSED');
   }
 
   declare readonly code: 'ERR_POOL_CLOSED';
@@ -57,7 +58,7 @@ export class PoolClosedError extends ForkpoolError {
 
 export class JobTimeoutError extends ForkpoolError {
   static {
-    brandError(this, 'ERR_JOB_TIMEOUT');
+    brandError(JobTimeoutError, 'ERR_JOB_TIMEOUT');
   }
 
   declare readonly code: 'ERR_JOB_TIMEOUT';
@@ -79,7 +80,7 @@ export interface WorkerCrashDetails {
 
 export class WorkerCrashedError extends ForkpoolError {
   static {
-    brandError(this, 'ERR_WORKER_CRASHED');
+    brandError(WorkerCrashedError, 'ERR_WORKER_CRASHED');
   }
 
   declare readonly code: 'ERR_WORKER_CRASHED';
@@ -108,7 +109,7 @@ export class WorkerCrashedError extends ForkpoolError {
 
 export class WorkerInitError extends ForkpoolError {
   static {
-    brandError(this, 'ERR_WORKER_INIT');
+    brandError(WorkerInitError, 'ERR_WORKER_INIT');
   }
 
   declare readonly code: 'ERR_WORKER_INIT';
@@ -120,7 +121,7 @@ export class WorkerInitError extends ForkpoolError {
 
 export class UnserializableError extends ForkpoolError {
   static {
-    brandError(this, 'ERR_UNSERIALIZABLE');
+    brandError(UnserializableError, 'ERR_UNSERIALIZABLE');
   }
 
   declare readonly code: 'ERR_UNSERIALIZABLE';
@@ -137,7 +138,7 @@ export class UnserializableError extends ForkpoolError {
 
 export class MessageTooLargeError extends ForkpoolError {
   static {
-    brandError(this, 'ERR_MESSAGE_TOO_LARGE');
+    brandError(MessageTooLargeError, 'ERR_MESSAGE_TOO_LARGE');
   }
 
   declare readonly code: 'ERR_MESSAGE_TOO_LARGE';
@@ -153,7 +154,7 @@ export class MessageTooLargeError extends ForkpoolError {
 
 export class NoPendingJobsError extends ForkpoolError {
   static {
-    brandError(this, 'ERR_NO_PENDING_JOBS');
+    brandError(NoPendingJobsError, 'ERR_NO_PENDING_JOBS');
   }
 
   declare readonly code: 'ERR_NO_PENDING_JOBS';
@@ -165,7 +166,7 @@ export class NoPendingJobsError extends ForkpoolError {
 
 export class QueueFullError extends ForkpoolError {
   static {
-    brandError(this, 'ERR_QUEUE_FULL');
+    brandError(QueueFullError, 'ERR_QUEUE_FULL');
   }
 
   declare readonly code: 'ERR_QUEUE_FULL';
@@ -179,7 +180,7 @@ export class QueueFullError extends ForkpoolError {
 
 export class CallbackUnknownError extends ForkpoolError {
   static {
-    brandError(this, 'ERR_CALLBACK_UNKNOWN');
+    brandError(CallbackUnknownError, 'ERR_CALLBACK_UNKNOWN');
   }
 
   declare readonly code: 'ERR_CALLBACK_UNKNOWN';
@@ -191,7 +192,7 @@ export class CallbackUnknownError extends ForkpoolError {
 
 export class CallbackFailedError extends ForkpoolError {
   static {
-    brandError(this, 'ERR_CALLBACK_FAILED');
+    brandError(CallbackFailedError, 'ERR_CALLBACK_FAILED');
   }
 
   declare readonly code: 'ERR_CALLBACK_FAILED';
@@ -205,7 +206,7 @@ export class CallbackFailedError extends ForkpoolError {
 
 export class CallbackTimeoutError extends ForkpoolError {
   static {
-    brandError(this, 'ERR_CALLBACK_TIMEOUT');
+    brandError(CallbackTimeoutError, 'ERR_CALLBACK_TIMEOUT');
   }
 
   declare readonly code: 'ERR_CALLBACK_TIMEOUT';
@@ -217,7 +218,7 @@ export class CallbackTimeoutError extends ForkpoolError {
 
 export class ProtocolError extends ForkpoolError {
   static {
-    brandError(this, 'ERR_PROTOCOL');
+    brandError(ProtocolError, 'ERR_PROTOCOL');
   }
 
   declare readonly code: 'ERR_PROTOCOL';
@@ -230,7 +231,7 @@ export class ProtocolError extends ForkpoolError {
 /** A prefork child-only method (`finish`, `callback`) was called in the manager process. */
 export class PreforkChildOnlyError extends ForkpoolError {
   static {
-    brandError(this, 'ERR_PREFORK_CHILD_ONLY');
+    brandError(PreforkChildOnlyError, 'ERR_PREFORK_CHILD_ONLY');
   }
 
   declare readonly code: 'ERR_PREFORK_CHILD_ONLY';
@@ -243,7 +244,7 @@ export class PreforkChildOnlyError extends ForkpoolError {
 /** The error a cancelled job rejects with: named `AbortError`, like fetch and timers/promises. */
 export class AbortError extends ForkpoolError {
   static {
-    brandError(this, 'ABORT_ERR');
+    brandError(AbortError, 'ABORT_ERR');
   }
 
   declare readonly code: 'ABORT_ERR';

@@ -3,7 +3,7 @@
  * part. A wrong expectation is a compile error, so `npm test` fails.
  */
 import { expectTypeOf } from 'vitest';
-import { Pool, type Outcome } from '../dist/index.js';
+import type { Pool, Outcome } from '../dist/index.js';
 import { defineWorker } from '../dist/worker.js';
 
 type Worker = typeof import('./fixtures/typed-worker.js');

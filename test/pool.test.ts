@@ -29,7 +29,7 @@ describe('Pool basics', () => {
     // Starts are staggered; once all three serve, a burst is spread over all of them.
     await waitFor(() => pool.stats().idle === 3, 10_000, 'three ready workers');
     const results = await Promise.all(Array.from({ length: 3000 }, (_, i) => pool.run({ a: i, b: 2 })));
-    results.forEach((r, i) => expect(r.product).toBe(i * 2));
+    expect(results.map((r) => r.product)).toEqual(results.map((_, i) => i * 2));
     expect(new Set(results.map((r) => r.pid)).size).toBe(3);
     expect(pool.stats()).toMatchObject({ submitted: 3000, completed: 3000, failed: 0, queued: 0, running: 0 });
   });

@@ -17,7 +17,7 @@ import {
 /** Redis could not be reached (or answered an error) while the pool needed it. */
 export class RedisUnavailableError extends ForkpoolError {
   static {
-    brandError(this, 'ERR_REDIS_UNAVAILABLE');
+    brandError(RedisUnavailableError, 'ERR_REDIS_UNAVAILABLE');
   }
 
   declare readonly code: 'ERR_REDIS_UNAVAILABLE';
@@ -38,7 +38,7 @@ export class RedisUnavailableError extends ForkpoolError {
  */
 export class WorkerHostLostError extends ForkpoolError {
   static {
-    brandError(this, 'ERR_WORKER_HOST_LOST');
+    brandError(WorkerHostLostError, 'ERR_WORKER_HOST_LOST');
   }
 
   declare readonly code: 'ERR_WORKER_HOST_LOST';
@@ -54,7 +54,7 @@ export class WorkerHostLostError extends ForkpoolError {
 /** The job vanished from Redis before its outcome was read (removed by hand, evicted, flushed). */
 export class JobLostError extends ForkpoolError {
   static {
-    brandError(this, 'ERR_JOB_LOST');
+    brandError(JobLostError, 'ERR_JOB_LOST');
   }
 
   declare readonly code: 'ERR_JOB_LOST';

@@ -63,7 +63,10 @@ export class Reconciler {
       for (const id of this.#hooks.ids()) {
         seen.add(id);
         let due = this.#due.get(id);
-        if (!due) this.#due.set(id, (due = { at: now + interval, delay: interval }));
+        if (!due) {
+          due = { at: now + interval, delay: interval };
+          this.#due.set(id, due);
+        }
         if (due.at <= now && batch.length < ROUND) {
           batch.push(id);
           due.delay = Math.min(due.delay * 2, MAX_DELAY);
@@ -83,17 +86,20 @@ export class Reconciler {
     const pipeline = this.#hooks.client.pipeline();
     for (const id of ids) pipeline.hmget(this.#hooks.jobKey(id), 'finishedOn', 'returnvalue', 'failedReason', 'timestamp');
     const replies = (await withDeadline(pipeline.exec(), this.#hooks.timeout, 'read job states')) ?? [];
-    ids.forEach((id, i) => {
+    for (const [i, id] of ids.entries()) {
       const [error, fields] = replies[i] ?? [null, null];
-      if (error || !Array.isArray(fields)) return;
+      if (error || !Array.isArray(fields)) continue;
       const [finishedOn = null, returnvalue = null, failedReason = null, timestamp = null] = fields as Array<string | null>;
       // Every job hash has `timestamp`: none means the job is gone.
-      if (timestamp === null) return this.#hooks.lost(id, new JobLostError(id));
+      if (timestamp === null) {
+        this.#hooks.lost(id, new JobLostError(id));
+        continue;
+      }
       // `finishedOn` is written only when a job completes or fails for good (not between retries).
-      if (finishedOn === null) return;
-      if (returnvalue !== null) return this.#hooks.completed(id, parse(returnvalue));
-      this.#hooks.failed(id, failedReason ?? '');
-    });
+      if (finishedOn === null) continue;
+      if (returnvalue !== null) this.#hooks.completed(id, parse(returnvalue));
+      else this.#hooks.failed(id, failedReason ?? '');
+    }
   }
 }
 

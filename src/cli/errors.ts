@@ -4,7 +4,7 @@ import { ForkpoolError } from '../errors.js';
 /** A bad command line, a missing file or an unloadable worker module: the CLI exits with 2. */
 export class UsageError extends ForkpoolError {
   static {
-    brandError(this, 'ERR_USAGE');
+    brandError(UsageError, 'ERR_USAGE');
   }
 
   declare readonly code: 'ERR_USAGE';
@@ -17,7 +17,7 @@ export class UsageError extends ForkpoolError {
 /** An input line that is not valid JSON; it becomes an error line and the run goes on. */
 export class BadInputError extends ForkpoolError {
   static {
-    brandError(this, 'ERR_BAD_INPUT');
+    brandError(BadInputError, 'ERR_BAD_INPUT');
   }
 
   declare readonly code: 'ERR_BAD_INPUT';
@@ -30,7 +30,7 @@ export class BadInputError extends ForkpoolError {
 /** A job's result that JSON cannot represent (a BigInt, a cycle): it is written as an error line. */
 export class BadOutputError extends ForkpoolError {
   static {
-    brandError(this, 'ERR_BAD_OUTPUT');
+    brandError(BadOutputError, 'ERR_BAD_OUTPUT');
   }
 
   declare readonly code: 'ERR_BAD_OUTPUT';
