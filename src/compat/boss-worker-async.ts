@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { WorkerRuntime } from '../child/runtime.js';
 import { ForkpoolError, InvalidOptionError } from '../errors.js';
-import { describe, integer, workerModuleUrl, type ChildOverride } from '../options.js';
+import { checkOptions, describe, integer, workerModuleUrl, type ChildOverride } from '../options.js';
 import { Pool, type Outcome } from '../pool.js';
 import { loadCompatHandlers, SCRIPT_CHILD_ENV } from './bwa-handlers.js';
 
@@ -46,9 +46,7 @@ export class BossWorkerAsync {
   readonly #verbose: boolean;
 
   constructor(options: BossWorkerAsyncOptions) {
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidOptionError('options', 'expected an object such as { workHandler: work }.');
-    }
+    checkOptions(options, '{ workHandler: work }');
     const { workHandler, initHandler, resultHandler } = options;
     if (workHandler === undefined) throw new InvalidOptionError('workHandler', "Parameter 'workHandler' is required.");
     checkHandler('workHandler', workHandler);
