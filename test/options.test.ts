@@ -21,7 +21,8 @@ describe('options', () => {
     expect(() => make({ ...valid, wrokers: 2 })).toThrow(/unknown option; the known ones are .*, /);
   });
 
-  it.each([...constructors, ['BossWorkerAsync', (options: unknown) => new BossWorkerAsync(options as never), {}] as const])(
+  const withFacade: typeof constructors = [...constructors, ['BossWorkerAsync', (options) => new BossWorkerAsync(options as never), {}]];
+  it.each(withFacade)(
     '%s refuses options that are not an object, with an example',
     (_name, make) => {
       for (const options of [null, 'worker.js', 3]) expect(() => make(options)).toThrow(invalid('options'));
