@@ -34,7 +34,8 @@ export function summarize(runs) {
       const values = list.map((r) => r[metric]).filter((v) => typeof v === 'number');
       if (values.length) entry[metric] = { median: median(values), spread: spread(values) };
     }
-    (summary[scenario] ??= {})[name] = entry;
+    summary[scenario] ??= {};
+    summary[scenario][name] = entry;
   }
   const errors = runs.filter((r) => r.error).map((r) => `${r.scenario} ${r.system}: ${r.error.split('\n')[0]}`);
   if (errors.length) summary.errors = errors;
@@ -61,7 +62,6 @@ const ratio = (a, b) => (a === undefined || b === undefined ? '—' : `${(a / b)
 export function renderMarkdown(report) {
   const { summary } = report;
   const lines = [];
-  const tiny = summary.tiny ?? {};
   const bestTiny = best(summary, 'tiny', 'jobsPerSec', true);
   const bestRt = best(summary, 'latency', 'roundTripUs', false);
   const bestBuf = best(summary, 'buffer', 'mibPerSec', true);

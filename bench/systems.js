@@ -108,7 +108,7 @@ async function createRawPipe({ workers, binary }) {
   const children = spawnRawChildren('./workers/raw-pipe-child.cjs', workers, () => {
     let pending = null;
     return (chunk) => {
-      let buffer = pending ? Buffer.concat([pending, chunk]) : chunk;
+      const buffer = pending ? Buffer.concat([pending, chunk]) : chunk;
       let offset = 0;
       while (buffer.length - offset >= 4) {
         const length = buffer.readUInt32LE(offset);

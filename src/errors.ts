@@ -3,29 +3,37 @@
  * Callers narrow on `code` (a literal type per subclass), never on message text.
  */
 
+import { brandError, hasBrand } from './error-brand.js';
 import { safeString } from './util/safe-string.js';
 
-const FORKPOOL_ERROR = Symbol.for('forkpool.error');
-
 export class ForkpoolError extends Error {
+  static {
+    brandError(ForkpoolError, undefined);
+  }
+
   readonly code: string;
 
   constructor(code: string, message: string, options?: ErrorOptions) {
     super(message, options);
     this.code = code;
     this.name = 'ForkpoolError';
-    Object.defineProperty(this, FORKPOOL_ERROR, { value: true });
   }
 
-  /** `instanceof` that also holds across two copies of the package (the brand is global). */
+  /**
+   * `instanceof` that also holds across two copies of the package, for this class and each
+   * subclass: every class is branded with `Symbol.for('forkpool.error.<CODE>')` (see error-brand.ts).
+   */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
-    if (this !== ForkpoolError) return false;
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[FORKPOOL_ERROR] === true;
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class instanceof asks about (a subclass too), not ForkpoolError.
+    return Function.prototype[Symbol.hasInstance].call(this, value) || hasBrand(this, value);
   }
 }
 
 export class InvalidOptionError extends ForkpoolError {
+  static {
+    brandError(InvalidOptionError, 'ERR_INVALID_OPTION');
+  }
+
   declare readonly code: 'ERR_INVALID_OPTION';
   /** The option that was rejected, e.g. `workers`. */
   readonly option: string;
@@ -37,6 +45,10 @@ export class InvalidOptionError extends ForkpoolError {
 }
 
 export class PoolClosedError extends ForkpoolError {
+  static {
+    brandError(PoolClosedError, 'ERR_POOL_CLOSED');
+  }
+
   declare readonly code: 'ERR_POOL_CLOSED';
   constructor(message = 'The pool is closed: create a new Pool to run more jobs.') {
     super('ERR_POOL_CLOSED', message);
@@ -45,6 +57,10 @@ export class PoolClosedError extends ForkpoolError {
 }
 
 export class JobTimeoutError extends ForkpoolError {
+  static {
+    brandError(JobTimeoutError, 'ERR_JOB_TIMEOUT');
+  }
+
   declare readonly code: 'ERR_JOB_TIMEOUT';
   readonly timeout: number;
   constructor(timeout: number) {
@@ -63,6 +79,10 @@ export interface WorkerCrashDetails {
 }
 
 export class WorkerCrashedError extends ForkpoolError {
+  static {
+    brandError(WorkerCrashedError, 'ERR_WORKER_CRASHED');
+  }
+
   declare readonly code: 'ERR_WORKER_CRASHED';
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
@@ -88,6 +108,10 @@ export class WorkerCrashedError extends ForkpoolError {
 }
 
 export class WorkerInitError extends ForkpoolError {
+  static {
+    brandError(WorkerInitError, 'ERR_WORKER_INIT');
+  }
+
   declare readonly code: 'ERR_WORKER_INIT';
   constructor(message: string, cause?: unknown) {
     super('ERR_WORKER_INIT', message, cause === undefined ? undefined : { cause });
@@ -96,6 +120,10 @@ export class WorkerInitError extends ForkpoolError {
 }
 
 export class UnserializableError extends ForkpoolError {
+  static {
+    brandError(UnserializableError, 'ERR_UNSERIALIZABLE');
+  }
+
   declare readonly code: 'ERR_UNSERIALIZABLE';
   constructor(what: string, cause?: unknown) {
     const reason = cause instanceof Error ? `: ${cause.message}` : '';
@@ -109,6 +137,10 @@ export class UnserializableError extends ForkpoolError {
 }
 
 export class MessageTooLargeError extends ForkpoolError {
+  static {
+    brandError(MessageTooLargeError, 'ERR_MESSAGE_TOO_LARGE');
+  }
+
   declare readonly code: 'ERR_MESSAGE_TOO_LARGE';
   readonly size: number;
   readonly limit: number;
@@ -121,6 +153,10 @@ export class MessageTooLargeError extends ForkpoolError {
 }
 
 export class NoPendingJobsError extends ForkpoolError {
+  static {
+    brandError(NoPendingJobsError, 'ERR_NO_PENDING_JOBS');
+  }
+
   declare readonly code: 'ERR_NO_PENDING_JOBS';
   constructor(message = 'next() was called with no pending jobs: add() jobs first, or check "pool.pending" before waiting.') {
     super('ERR_NO_PENDING_JOBS', message);
@@ -129,6 +165,10 @@ export class NoPendingJobsError extends ForkpoolError {
 }
 
 export class QueueFullError extends ForkpoolError {
+  static {
+    brandError(QueueFullError, 'ERR_QUEUE_FULL');
+  }
+
   declare readonly code: 'ERR_QUEUE_FULL';
   readonly maxQueue: number;
   constructor(maxQueue: number) {
@@ -139,6 +179,10 @@ export class QueueFullError extends ForkpoolError {
 }
 
 export class CallbackUnknownError extends ForkpoolError {
+  static {
+    brandError(CallbackUnknownError, 'ERR_CALLBACK_UNKNOWN');
+  }
+
   declare readonly code: 'ERR_CALLBACK_UNKNOWN';
   constructor(name: string, known: readonly string[]) {
     super('ERR_CALLBACK_UNKNOWN', `No callback named "${name}": the parent has ${known.length ? known.map((k) => `"${k}"`).join(', ') : 'no callbacks'}. Add it to the "callbacks" option.`);
@@ -147,6 +191,10 @@ export class CallbackUnknownError extends ForkpoolError {
 }
 
 export class CallbackFailedError extends ForkpoolError {
+  static {
+    brandError(CallbackFailedError, 'ERR_CALLBACK_FAILED');
+  }
+
   declare readonly code: 'ERR_CALLBACK_FAILED';
   constructor(name: string, cause: unknown) {
     const message = cause instanceof Error ? cause.message : safeString(cause);
@@ -157,6 +205,10 @@ export class CallbackFailedError extends ForkpoolError {
 }
 
 export class CallbackTimeoutError extends ForkpoolError {
+  static {
+    brandError(CallbackTimeoutError, 'ERR_CALLBACK_TIMEOUT');
+  }
+
   declare readonly code: 'ERR_CALLBACK_TIMEOUT';
   constructor(name: string, timeoutMs: number) {
     super('ERR_CALLBACK_TIMEOUT', `The parent's callback "${name}" did not answer within ${timeoutMs} ms ("callbackTimeout").`);
@@ -165,6 +217,10 @@ export class CallbackTimeoutError extends ForkpoolError {
 }
 
 export class ProtocolError extends ForkpoolError {
+  static {
+    brandError(ProtocolError, 'ERR_PROTOCOL');
+  }
+
   declare readonly code: 'ERR_PROTOCOL';
   constructor(message: string) {
     super('ERR_PROTOCOL', message);
@@ -174,6 +230,10 @@ export class ProtocolError extends ForkpoolError {
 
 /** A prefork child-only method (`finish`, `callback`) was called in the manager process. */
 export class PreforkChildOnlyError extends ForkpoolError {
+  static {
+    brandError(PreforkChildOnlyError, 'ERR_PREFORK_CHILD_ONLY');
+  }
+
   declare readonly code: 'ERR_PREFORK_CHILD_ONLY';
   constructor(method: string) {
     super('ERR_PREFORK_CHILD_ONLY', `${method}() works only in a child started by start(): call it after \`if (await ppi.start()) continue;\`, never in the manager.`);
@@ -183,6 +243,10 @@ export class PreforkChildOnlyError extends ForkpoolError {
 
 /** The error a cancelled job rejects with: named `AbortError`, like fetch and timers/promises. */
 export class AbortError extends ForkpoolError {
+  static {
+    brandError(AbortError, 'ABORT_ERR');
+  }
+
   declare readonly code: 'ABORT_ERR';
   constructor(cause?: unknown) {
     super('ABORT_ERR', 'The job was cancelled through its AbortSignal.', cause === undefined ? undefined : { cause });

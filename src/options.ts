@@ -131,6 +131,18 @@ const KNOWN = new Set([
   'maxQueue', 'maxStartFailures', 'callbacks', 'callbackTimeout', 'handleSignals', 'stdout',
 ]);
 
+/**
+ * Refuses options that are not an object (`example` shows one) and, given `known`, any key not
+ * in it: a misspelt option would otherwise be ignored without a word.
+ */
+export function checkOptions(options: unknown, example: string, known?: ReadonlySet<string>): void {
+  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', `expected an object such as ${example}.`);
+  if (known === undefined) return;
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) throw new InvalidOptionError(key, `unknown option; the known ones are ${[...known].join(', ')}.`);
+  }
+}
+
 export function integer(name: string, value: unknown, min: number, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
@@ -194,12 +206,7 @@ export function normalizeSpawn(options: { env?: unknown; execArgv?: unknown; cwd
 }
 
 export function normalizeOptions(options: PoolOptions<any, any>): NormalizedOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError('options', 'expected an object such as { worker: "./worker.js" }.');
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new InvalidOptionError(key, `unknown option; the known ones are ${[...KNOWN].join(', ')}.`);
-  }
+  checkOptions(options, '{ worker: "./worker.js" }', KNOWN);
   const workers = integer('workers', options.workers, 1, availableParallelism());
   const minWorkers = integer('minWorkers', options.minWorkers, 0, options.workers === undefined && options.maxWorkers !== undefined ? 0 : workers);
   const maxWorkers = integer('maxWorkers', options.maxWorkers, 1, Math.max(workers, minWorkers));

@@ -1,9 +1,9 @@
-import { EventEmitter } from 'node:events';
 import { PoolClosedError, QueueFullError } from './errors.js';
 import { normalizeOptions, type ChildOverride, type NormalizedOptions, type PoolOptions } from './options.js';
 import { PoolEngine } from './scheduler/engine.js';
 import type { PoolStats, RunOptions, WorkerExitEvent, WorkerSpawnEvent } from './pool-types.js';
-import { OutcomeQueue, type Outcome } from './queue/outcomes.js';
+import { OutcomePool } from './queue/outcome-pool.js';
+import type { Outcome } from './queue/outcomes.js';
 import { installSignalHandlers } from './signals.js';
 import type { JobOf, ResultOf } from './types.js';
 
@@ -32,11 +32,10 @@ export interface PoolEvents {
  * const nine = await pool.run(3);
  * await pool.close();
  */
-export class Pool<W = any, Mapped = ResultOf<W>> extends EventEmitter {
+export class Pool<W = any, Mapped = ResultOf<W>> extends OutcomePool<JobOf<W>, Mapped> {
   readonly #engine: PoolEngine;
   readonly #options: NormalizedOptions;
   readonly #onResult: ((value: ResultOf<W>, job: JobOf<W>) => Mapped) | undefined;
-  readonly #outcomes = new OutcomeQueue<JobOf<W>, Mapped>();
   readonly #roomWaiters: Array<() => void> = [];
   #removeSignalHandlers: (() => void) | undefined;
 
@@ -77,34 +76,10 @@ export class Pool<W = any, Mapped = ResultOf<W>> extends EventEmitter {
     return result.then((value) => onResult(value as ResultOf<W>, job));
   }
 
-  /**
-   * Queues jobs whose outcomes are collected with `next()`, `nextNow()` or `results()`.
-   * Throws ERR_POOL_CLOSED after close, and ERR_QUEUE_FULL (adding none) when they do not fit.
-   */
-  add(...jobs: Array<JobOf<W>>): void {
+  /** `add` adds none when they do not all fit, or after close. */
+  protected assertRoomFor(count: number): void {
     if (this.#engine.closing) throw new PoolClosedError();
-    if (this.#engine.room() < jobs.length) throw new QueueFullError(this.#options.maxQueue);
-    for (const job of jobs) this.#outcomes.track(job, this.run(job));
-  }
-
-  /** Jobs added and not yet collected (finished or not). */
-  get pending(): number {
-    return this.#outcomes.pending;
-  }
-
-  /** The next finished job, in completion order. Rejects with ERR_NO_PENDING_JOBS when none is pending. */
-  next(): Promise<Outcome<JobOf<W>, Mapped>> {
-    return this.#outcomes.next();
-  }
-
-  /** The next finished job, or `undefined` at once when none is ready. */
-  nextNow(): Outcome<JobOf<W>, Mapped> | undefined {
-    return this.#outcomes.nextNow();
-  }
-
-  /** Every pending outcome, in completion order; ends when `pending` reaches 0. */
-  results(): AsyncGenerator<Outcome<JobOf<W>, Mapped>, void, undefined> {
-    return this.#outcomes.drain();
+    if (this.#engine.room() < count) throw new QueueFullError(this.#options.maxQueue);
   }
 
   /** Resolves when the queue has room for another job (see `maxQueue`). */

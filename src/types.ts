@@ -1,8 +1,3 @@
-import type { WorkContext } from './child/types.js';
-
-/** Any function usable as a worker's `work`. */
-export type AnyWork = (job: any, ctx: WorkContext) => unknown;
-
 /** The job type of a worker module (`typeof import('./w.js')`) or of a work function. */
 export type JobOf<W> = W extends { default: (job: infer J, ...rest: any[]) => unknown }
   ? J

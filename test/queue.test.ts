@@ -1,4 +1,4 @@
-import { describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NoPendingJobsError, Pool, type Outcome } from '../dist/index.js';
 import { fixture, sleep, track } from './helpers.js';
 
@@ -78,15 +78,5 @@ describe('the seed queue: add / pending / next / nextNow / results', () => {
     const [x, y] = await Promise.all([pool.next(), pool.next()]);
     expect(new Set([x, y].map((o) => (o.status === 'fulfilled' ? o.value : null)))).toEqual(new Set(['a', 'b']));
     await expect(pool.next()).rejects.toMatchObject({ code: 'ERR_NO_PENDING_JOBS' });
-  });
-});
-
-describe('types', () => {
-  it('infers job and result types from the worker module', () => {
-    type Worker = typeof import('./fixtures/typed-worker.js');
-    const make = () => new Pool<Worker>({ worker: fixture('typed-worker.js') });
-    type P = ReturnType<typeof make>;
-    expectTypeOf<Parameters<P['run']>[0]>().toEqualTypeOf<{ a: number; b: number }>();
-    expectTypeOf<ReturnType<P['run']>>().toEqualTypeOf<Promise<{ product: number }>>();
   });
 });

@@ -2,6 +2,6 @@
 // worker-farm: node-style callback.
 const { work } = require('./work-core.cjs');
 
-module.exports = function (job, callback) {
+module.exports = (job, callback) => {
   Promise.resolve(work(job)).then((value) => callback(null, value), callback);
 };

@@ -1,3 +1,4 @@
+import { brandError } from '../error-brand.js';
 import { fromErrorRecord, type ErrorRecord } from '../channel/error-wire.js';
 import {
   AbortError,
@@ -15,6 +16,10 @@ import {
 
 /** Redis could not be reached (or answered an error) while the pool needed it. */
 export class RedisUnavailableError extends ForkpoolError {
+  static {
+    brandError(RedisUnavailableError, 'ERR_REDIS_UNAVAILABLE');
+  }
+
   declare readonly code: 'ERR_REDIS_UNAVAILABLE';
   constructor(what: string, cause?: unknown) {
     const reason = cause instanceof Error ? `: ${cause.message}` : '';
@@ -32,6 +37,10 @@ export class RedisUnavailableError extends ForkpoolError {
  * the hosts' `maxStalledCount` allows, so BullMQ failed it for good.
  */
 export class WorkerHostLostError extends ForkpoolError {
+  static {
+    brandError(WorkerHostLostError, 'ERR_WORKER_HOST_LOST');
+  }
+
   declare readonly code: 'ERR_WORKER_HOST_LOST';
   constructor(detail: string) {
     super(
@@ -44,6 +53,10 @@ export class WorkerHostLostError extends ForkpoolError {
 
 /** The job vanished from Redis before its outcome was read (removed by hand, evicted, flushed). */
 export class JobLostError extends ForkpoolError {
+  static {
+    brandError(JobLostError, 'ERR_JOB_LOST');
+  }
+
   declare readonly code: 'ERR_JOB_LOST';
   readonly jobId: string;
   constructor(jobId: string) {
@@ -78,8 +91,8 @@ export function reviveError(record: ErrorRecord): unknown {
   const error = fromErrorRecord(record);
   const Class = CLASSES[record.name];
   if (Class && typeof record.props['code'] === 'string' && error instanceof Error) {
+    // The class's prototype carries its brand: no own brand is needed for other copies' instanceof.
     Object.setPrototypeOf(error, Class.prototype);
-    Object.defineProperty(error, Symbol.for('forkpool.error'), { value: true });
   }
   return error;
 }

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { Job, Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AbortError, InvalidOptionError, PoolClosedError, UnserializableError } from '../errors.js';
-import type { CloseOptions, Outcome } from '../pool.js';
+import type { CloseOptions } from '../pool.js';
 import type { RunOptions } from '../pool-types.js';
 import type { JobOf, ResultOf } from '../types.js';
-import { OutcomeQueue } from '../queue/outcomes.js';
+import { OutcomePool } from '../queue/outcome-pool.js';
 import { onAbort as watchAbort } from '../util/abort-listener.js';
 import { withDeadline } from './connection.js';
 import { JOB_NAME } from './defaults.js';
@@ -39,7 +38,7 @@ const BATCH = 500;
  * const nine = await pool.run(3);
  * await pool.close();
  */
-export class DistributedPool<W = any, Mapped = ResultOf<W>> extends EventEmitter {
+export class DistributedPool<W = any, Mapped = ResultOf<W>> extends OutcomePool<JobOf<W>, Mapped> {
   readonly #options: NormalizedProducerOptions;
   readonly #onResult: ((value: ResultOf<W>, job: JobOf<W>) => Mapped) | undefined;
   readonly #queue: Queue;
@@ -47,7 +46,6 @@ export class DistributedPool<W = any, Mapped = ResultOf<W>> extends EventEmitter
   readonly #client: Redis;
   readonly #ready: Promise<void>;
   readonly #jobs = new Map<string, PendingJob>();
-  readonly #collector = new OutcomeQueue<JobOf<W>, Mapped>();
   readonly #reconciler: Reconciler;
   readonly #liveness: Liveness;
   /** Ids are `fp.<pool>.<n>`: unique across producers, known before the add so no event is early. */
@@ -236,30 +234,9 @@ export class DistributedPool<W = any, Mapped = ResultOf<W>> extends EventEmitter
     if (this.listenerCount('error') > 0) this.emit('error', error);
   }
 
-  /** Queues jobs whose outcomes are collected with `next()`, `nextNow()` or `results()`. */
-  add(...jobs: Array<JobOf<W>>): void {
+  /** Redis has no queue limit here: only a closed pool refuses jobs. */
+  protected assertRoomFor(): void {
     if (this.#closing) throw new PoolClosedError();
-    for (const job of jobs) this.#collector.track(job, this.run(job));
-  }
-
-  /** Jobs added and not yet collected (finished or not). */
-  get pending(): number {
-    return this.#collector.pending;
-  }
-
-  /** The next finished job, in completion order. Rejects with ERR_NO_PENDING_JOBS when none is pending. */
-  next(): Promise<Outcome<JobOf<W>, Mapped>> {
-    return this.#collector.next();
-  }
-
-  /** The next finished job, or `undefined` at once when none is ready. */
-  nextNow(): Outcome<JobOf<W>, Mapped> | undefined {
-    return this.#collector.nextNow();
-  }
-
-  /** Every pending outcome, in completion order; ends when `pending` reaches 0. */
-  results(): AsyncGenerator<Outcome<JobOf<W>, Mapped>, void, undefined> {
-    return this.#collector.drain();
   }
 
   /** Jobs sent and not settled yet. */

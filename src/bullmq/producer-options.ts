@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '../errors.js';
-import { describe, integer } from '../options.js';
+import { checkOptions, describe, integer } from '../options.js';
 import { Clients, type RedisConnection } from './connection.js';
 import { PRODUCER_DEFAULTS } from './defaults.js';
 
@@ -68,12 +68,7 @@ export function queueName(value: unknown, option = 'queue'): string {
 }
 
 export function normalizeProducerOptions(options: DistributedPoolOptions<any, any>): NormalizedProducerOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError('options', 'expected an object such as { connection: "redis://127.0.0.1:6379", queue: "jobs" }.');
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new InvalidOptionError(key, `unknown option; the known ones are ${[...KNOWN].join(', ')}.`);
-  }
+  checkOptions(options, '{ connection: "redis://127.0.0.1:6379", queue: "jobs" }', KNOWN);
   if (options.callbacks !== undefined) {
     throw new InvalidOptionError(
       'callbacks',

@@ -76,7 +76,10 @@ export class Reconciler {
       for (const id of this.#hooks.ids()) {
         seen.add(id);
         let due = this.#due.get(id);
-        if (!due) this.#due.set(id, (due = { at: now + interval, delay: interval }));
+        if (!due) {
+          due = { at: now + interval, delay: interval };
+          this.#due.set(id, due);
+        }
         if (due.at <= now && batch.length < ROUND) {
           batch.push(id);
           due.delay = Math.min(due.delay * 2, MAX_DELAY);

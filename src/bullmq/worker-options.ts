@@ -1,6 +1,6 @@
 import { availableParallelism, hostname } from 'node:os';
 import { InvalidOptionError } from '../errors.js';
-import { describe, integer, type PoolOptions } from '../options.js';
+import { checkOptions, describe, integer, type PoolOptions } from '../options.js';
 import { Clients, type RedisConnection } from './connection.js';
 import { WORKER_DEFAULTS } from './defaults.js';
 import { queueName } from './producer-options.js';
@@ -64,9 +64,7 @@ const REFUSED: Record<string, string> = {
 };
 
 export function normalizeWorkerOptions(options: DistributedWorkerOptions): NormalizedWorkerOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError('options', 'expected an object such as { worker: "./worker.js", connection: "redis://127.0.0.1:6379", queue: "jobs" }.');
-  }
+  checkOptions(options, '{ worker: "./worker.js", connection: "redis://127.0.0.1:6379", queue: "jobs" }');
   const pool: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
     if (Object.hasOwn(REFUSED, key)) throw new InvalidOptionError(key, `not a worker host option: ${REFUSED[key]}`);

@@ -161,7 +161,8 @@ export class FrameWriter {
       if (options?.borrowed) {
         const { bytes, release } = this.#staging.copy(parts, length);
         this.#pending.push(bytes);
-        (this.#releases ??= new Map()).set(bytes, release);
+        this.#releases ??= new Map();
+        this.#releases.set(bytes, release);
       } else {
         for (const part of parts) this.#pending.push(Buffer.isBuffer(part) ? part : Buffer.from(part.buffer, part.byteOffset, part.byteLength));
       }

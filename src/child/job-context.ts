@@ -20,7 +20,8 @@ export class JobContext implements WorkContext {
   }
 
   get signal(): AbortSignal {
-    return (this.#controller ??= new AbortController()).signal;
+    this.#controller ??= new AbortController();
+    return this.#controller.signal;
   }
 
   get callback(): WorkContext['callback'] {
@@ -31,6 +32,7 @@ export class JobContext implements WorkContext {
 
   /** Aborts `signal` with `reason` (once). */
   abort(reason: unknown): void {
-    (this.#controller ??= new AbortController()).abort(reason);
+    this.#controller ??= new AbortController();
+    this.#controller.abort(reason);
   }
 }

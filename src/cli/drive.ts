@@ -193,7 +193,7 @@ export class JobStream {
   #wake(): void {
     if (this.#stopping) this.#abandonRead?.();
     const waiter = this.#waiter;
-    if (waiter && waiter.ready()) {
+    if (waiter?.ready()) {
       this.#waiter = undefined;
       waiter.resolve();
     }

@@ -1,7 +1,12 @@
+import { brandError } from '../error-brand.js';
 import { ForkpoolError } from '../errors.js';
 
 /** A bad command line, a missing file or an unloadable worker module: the CLI exits with 2. */
 export class UsageError extends ForkpoolError {
+  static {
+    brandError(UsageError, 'ERR_USAGE');
+  }
+
   declare readonly code: 'ERR_USAGE';
   constructor(message: string, options?: ErrorOptions) {
     super('ERR_USAGE', message, options);
@@ -14,6 +19,10 @@ export class UsageError extends ForkpoolError {
  * an error line and the run goes on with the next line.
  */
 export class BadInputError extends ForkpoolError {
+  static {
+    brandError(BadInputError, 'ERR_BAD_INPUT');
+  }
+
   declare readonly code: 'ERR_BAD_INPUT';
   /** `detail` is JSON.parse's complaint; `message`, when given, replaces the whole message. */
   constructor(detail: string, message?: string) {
@@ -38,6 +47,10 @@ export class BadInputError extends ForkpoolError {
 
 /** A job's result that JSON cannot represent (a BigInt, a cycle): it is written as an error line. */
 export class BadOutputError extends ForkpoolError {
+  static {
+    brandError(BadOutputError, 'ERR_BAD_OUTPUT');
+  }
+
   declare readonly code: 'ERR_BAD_OUTPUT';
   constructor(detail: string) {
     super('ERR_BAD_OUTPUT', `The job's result cannot be written as JSON (${detail}): return plain JSON values (no BigInt, no cycles).`);

@@ -1,6 +1,7 @@
 /** Erases the line the cursor is on and returns to its start. */
 const ERASE_LINE = '\r\x1b[2K';
 /** Cursor show/hide and line-wrap toggles: they move nothing, so they always go through. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escape sequences start with ESC
 const MODE_ONLY = /^(?:\x1b\[\?\d+[hl])+$/;
 
 type Write = (chunk: string | Uint8Array, ...rest: any[]) => boolean;

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { WorkerRuntime } from '../child/runtime.js';
-import { ForkpoolError, InvalidOptionError, NoPendingJobsError, PoolClosedError, WorkerCrashedError } from '../errors.js';
-import { describe, integer, workerModuleUrl, type ChildOverride } from '../options.js';
+import { ForkpoolError, InvalidOptionError, NoPendingJobsError, PoolClosedError, type WorkerCrashedError } from '../errors.js';
+import { checkOptions, describe, integer, workerModuleUrl, type ChildOverride } from '../options.js';
 import { Pool, type Outcome } from '../pool.js';
 import { callerUrl, resolveFrom } from '../util/caller.js';
 import { loadCompatHandlers, SCRIPT_CHILD_ENV } from './bwa-handlers.js';
@@ -57,9 +57,7 @@ export class BossWorkerAsync {
   readonly #verbose: boolean;
 
   constructor(options: BossWorkerAsyncOptions) {
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidOptionError('options', 'expected an object such as { workHandler: work }.');
-    }
+    checkOptions(options, '{ workHandler: work }');
     const { resultHandler } = options;
     if (options.workHandler === undefined) throw new InvalidOptionError('workHandler', "Parameter 'workHandler' is required.");
     // Relative paths are the calling script's, as its own imports are.

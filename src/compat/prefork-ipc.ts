@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { InvalidOptionError, PreforkChildOnlyError } from '../errors.js';
-import { describe, integer, workerModuleUrl } from '../options.js';
+import { checkOptions, describe, integer, workerModuleUrl } from '../options.js';
 import { PreforkChannel } from '../prefork/child-channel.js';
 import { PreforkEngine } from '../prefork/engine.js';
-import { checkCallbacks, checkKnown, normalizeTrapSignals, optionalFunction } from '../prefork/options.js';
+import { checkCallbacks, normalizeTrapSignals, optionalFunction } from '../prefork/options.js';
 import { shortSignal, toSignal } from '../prefork/signals.js';
 import type { ChildReapEvent } from '../prefork/types.js';
 import { callerUrl, resolveFrom } from '../util/caller.js';
@@ -75,10 +75,7 @@ export class PreforkIPC {
   readonly #spawnedWithMaxWorkers: number | undefined;
 
   constructor(options: PreforkIPCOptions = {}) {
-    if (typeof options !== 'object' || options === null) {
-      throw new InvalidOptionError('options', 'expected an object such as { maxWorkers: 5, callbacks: { ... } }.');
-    }
-    checkKnown(options, KNOWN);
+    checkOptions(options, '{ maxWorkers: 5, callbacks: { ... } }', KNOWN);
     const maxWorkers = integer('maxWorkers', options.maxWorkers, 0, 10);
     const trapSignals = normalizeTrapSignals(options.trapSignals, { TERM: 'TERM' });
     const callbacks = checkCallbacks(options.callbacks);

@@ -3,15 +3,12 @@
  * export once with a context, sends what it returns as the final payload and exits with code 0;
  * if it throws, the error is the outcome and the exit code is 1.
  */
+import { moduleUrlArgument } from '../child/entry-argument.js';
 import { loadWorkerModule } from '../child/load.js';
 import { PreforkChannel } from './child-channel.js';
 import type { PreforkChildFunction, PreforkContext } from './types.js';
 
-const moduleUrl = process.argv[2];
-if (!moduleUrl) {
-  process.stderr.write('forkpool: the prefork child entry needs a module URL\n');
-  process.exit(64);
-}
+const moduleUrl = moduleUrlArgument('prefork child');
 const channel = new PreforkChannel();
 const ctx: PreforkContext = {
   callback: (name, payload) => channel.callback(name, payload),

@@ -2,14 +2,11 @@
  * Entry point of a `PreforkIPC` child whose code is a module (the `worker` option):
  * `node compat-child-main.js <module URL>`. Its default export runs as `await fn(ppi)`.
  */
+import { moduleUrlArgument } from '../child/entry-argument.js';
 import { loadWorkerModule } from '../child/load.js';
 import { PreforkIPC } from '../compat/prefork-ipc.js';
 
-const moduleUrl = process.argv[2];
-if (!moduleUrl) {
-  process.stderr.write('forkpool: the prefork child entry needs a module URL\n');
-  process.exit(64);
-}
+const moduleUrl = moduleUrlArgument('prefork child');
 const ppi = new PreforkIPC();
 const { work } = await loadWorkerModule(moduleUrl);
 if (typeof work !== 'function') {

@@ -249,7 +249,6 @@ export class PreforkEngine {
       },
       {
         frame: (kind, id, payload) => this.#onFrame(child, kind, id, payload),
-        garbage: () => undefined,
         exit: (code, signal, error) => this.#onExit(child, code, signal, error),
       },
     );

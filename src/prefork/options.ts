@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { InvalidOptionError } from '../errors.js';
-import { describe, integer, timerMs, normalizeSpawn, workerModuleUrl, type CallbackHandler } from '../options.js';
+import { checkOptions, describe, integer, timerMs, normalizeSpawn, workerModuleUrl, type CallbackHandler } from '../options.js';
 import { toSignal, UNTRAPPABLE } from './signals.js';
 import type { ChildReapEvent, EngineConfig } from './types.js';
 
@@ -53,12 +53,6 @@ const KNOWN = new Set([
   'childTimeout', 'killTimeout', 'spawnInterval', 'errRespawnInterval', 'env', 'execArgv', 'cwd',
 ]);
 
-export function checkKnown(options: object, known: ReadonlySet<string>): void {
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) throw new InvalidOptionError(key, `unknown option; the known ones are ${[...known].join(', ')}.`);
-  }
-}
-
 export function optionalFunction<F>(name: string, value: unknown): F | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'function') throw new InvalidOptionError(name, `expected a function, got ${describe(value)}.`);
@@ -98,10 +92,7 @@ export function normalizeTrapSignals(value: unknown, fallback: Record<string, st
 
 
 export function normalizePreforkOptions(options: PreforkOptions): EngineConfig {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError('options', 'expected an object such as { worker: "./child.js", maxWorkers: 4 }.');
-  }
-  checkKnown(options, KNOWN);
+  checkOptions(options, '{ worker: "./child.js", maxWorkers: 4 }', KNOWN);
   return {
     args: [CHILD_ENTRY, workerModuleUrl(options.worker)],
     ...normalizeSpawn(options),

@@ -56,7 +56,10 @@ export class CallbackService {
     if (this.#timeoutMs > 0) {
       timer = setTimeout(() => done(false, new CallbackTimeoutError(name, this.#timeoutMs)), this.#timeoutMs);
       let timers = this.#timers.get(peer);
-      if (!timers) this.#timers.set(peer, (timers = new Set()));
+      if (!timers) {
+      timers = new Set();
+      this.#timers.set(peer, timers);
+    }
       timers.add(timer);
     }
     try {

@@ -20,7 +20,7 @@ import { WorkerProcess, type ExitReason } from '../supervisor/worker-process.js'
 import { classifyExit } from '../supervisor/exit-classifier.js';
 import { SpawnPolicy } from '../supervisor/spawn-policy.js';
 import type { PoolStats, RunOptions, WorkerExitEvent, WorkerSpawnEvent } from '../pool-types.js';
-import { isolated, pickStealVictim, pickWorker, sendAheadDepth } from './dispatcher.js';
+import { pickStealVictim, pickWorker, sendAheadDepth } from './dispatcher.js';
 import { Ledger } from './ledger.js';
 import { JobEncoder } from './job-payload.js';
 import { poolStats } from './stats.js';
@@ -272,7 +272,7 @@ export class PoolEngine {
   /** The head job is the one running (as far as the parent can tell): its time limit starts now. */
   #armHead(slot: WorkerSlot): void {
     const head = slot.inflight[0];
-    if (!head || head.startedAt !== 0) return;
+    if (head?.startedAt !== 0) return;
     head.startedAt = performance.now();
     if (head.settled) {
       if (slot.state === 'ready') this.#stopGhost(slot, head);
@@ -578,7 +578,6 @@ export class PoolEngine {
             slot.proc.kill('protocol');
           }
         },
-        garbage: () => undefined,
         exit: (code, signal, error) => this.#onExit(slot, code, signal, error),
       },
     );

@@ -40,8 +40,6 @@ export interface SpawnSpec {
 
 export interface WorkerProcessEvents {
   frame(kind: KindCode, id: number, payload: Buffer): void;
-  /** The channel carried bytes that are not frames: the process is killed. */
-  garbage(error: Error): void;
   /** The process is gone and reaped; stderr has been read to its end (or for a short while). */
   exit(exitCode: number | null, signal: NodeJS.Signals | null, error: Error | undefined): void;
 }
@@ -114,10 +112,9 @@ export class WorkerProcess {
         if (this.#exitReported || garbled) return;
         try {
           reader.push(chunk);
-        } catch (error) {
+        } catch {
           garbled = true;
           this.reason ??= 'protocol';
-          events.garbage(error as Error);
           this.kill();
         }
       });
@@ -132,7 +129,6 @@ export class WorkerProcess {
           if (this.#exitReported || garbled) return;
           garbled = true;
           this.reason ??= 'protocol';
-          events.garbage(new Error('bytes on the jobs channel (fd 3), where a worker sends nothing'));
           this.kill();
         });
         input.once('end', this.#channelClosed);

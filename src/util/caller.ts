@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
  * structured stack: what `import('./x.js')` in that module would resolve against. Falls back to
  * the main script, then to the current directory, when the stack says nothing (stackTraceLimit 0).
  */
-export function callerUrl(fn: Function): string {
+export function callerUrl(fn: ((...args: never[]) => unknown) | (abstract new (...args: never[]) => unknown)): string {
   const original = Error.prepareStackTrace;
   let sites: NodeJS.CallSite[] = [];
   try {

@@ -20,10 +20,7 @@ describe('bench smoke', () => {
   });
 
   it('renders a table with the ratios from a summary', async () => {
-    const { summarize, renderMarkdown } = (await import('../../bench/report.js')) as {
-      summarize: (runs: unknown[]) => Record<string, unknown>;
-      renderMarkdown: (report: unknown) => string;
-    };
+    const { summarize, renderMarkdown } = await import('../../bench/report.js');
     const runs = [
       { scenario: 'tiny', system: 'forkpool', jobsPerSec: 300 },
       { scenario: 'tiny', system: 'worker-farm', jobsPerSec: 100 },

@@ -29,7 +29,7 @@ function runCli(args: string[], lines: string) {
   };
 }
 
-const jobLines = (count: number, sleepMs: number) => Array.from({ length: count }, (_, n) => JSON.stringify({ n, sleepMs })).join('\n') + '\n';
+const jobLines = (count: number, sleepMs: number) => `${Array.from({ length: count }, (_, n) => JSON.stringify({ n, sleepMs })).join('\n')}\n`;
 
 describeOwnRedis('Redis faults', () => {
   it('Redis stopped for good: forkpool run fails each pending job with ERR_REDIS_UNAVAILABLE after --redis-timeout and exits 1; the host waits, and on SIGTERM logs the results it could not report and exits 1', async () => {

@@ -50,7 +50,7 @@ describeRedis('distributed round trip', () => {
     const queue = queueName();
     const host = await startHost(redis.url, queue, ['--workers', '2']);
     // Results without the host pid, so the local and remote output can be compared byte for byte.
-    const lines = [...Array.from({ length: 200 }, (_, n) => JSON.stringify({ n, sleepMs: n % 7 })), 'not json', '{"n":1,"throw":"no"}'].join('\n') + '\n';
+    const lines = [...Array.from({ length: 200 }, (_, n) => JSON.stringify({ n, sleepMs: n % 7 })), 'not json', '{"n":1,"throw":"no"}', ''].join('\n');
     const strip = (out: string) => out.replace(/,"host":\d+/g, '');
     const runCli = async (args: string[]) => {
       const child = spawn(process.execPath, [CLI, 'run', ...args, '--ordered'], { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -125,7 +125,10 @@ describe('Pool callbacks', () => {
 
   it('services callbacks during a graceful close', async () => {
     const seen: number[] = [];
-    const p = pool({ callbacks: { late: (delay: number) => (seen.push(delay), delay + 1) } });
+    const p = pool({ callbacks: { late: (delay: number) => {
+          seen.push(delay);
+          return delay + 1;
+        }, } });
     const running = p.run({ op: 'late', delay: 300 });
     // Let the job start before closing.
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -44,7 +44,9 @@ function expectSame(actual: unknown, expected: unknown): void {
     expect((actual as unknown[]).length).toBe(expected.length);
     // Long arrays here hold JSON data only: compare their text.
     if (expected.length > 64) expect(JSON.stringify(actual) === JSON.stringify(expected)).toBe(true);
-    else expected.forEach((item, i) => expectSame((actual as unknown[])[i], item));
+    else {
+      for (const [i, item] of expected.entries()) expectSame((actual as unknown[])[i], item);
+    }
   } else if (expected !== null && typeof expected === 'object' && Object.getPrototypeOf(expected) === Object.prototype) {
     expect(Object.getPrototypeOf(actual)).toBe(Object.prototype);
     expect(Object.keys(actual as object)).toStrictEqual(Object.keys(expected));
@@ -68,7 +70,7 @@ describe('big payloads through a real pool', () => {
     ];
     for (let round = 0; round < 2; round++) {
       const results = await Promise.all(values.map((value) => pool.run(value)));
-      results.forEach((result, i) => expectSame(result, values[i]));
+      for (const [i, result] of results.entries()) expectSame(result, values[i]);
       expect(Buffer.isBuffer(results[0])).toBe(true);
       expect(Buffer.isBuffer(results[1])).toBe(false);
     }
@@ -109,7 +111,7 @@ describe('big payloads through a real pool', () => {
     });
     data.fill(99);
     const results = await Promise.all(pending);
-    results.forEach((result, i) => expect((result as Buffer).equals(Buffer.alloc(2 * MIB, i))).toBe(true));
+    for (const [i, result] of results.entries()) expect((result as Buffer).equals(Buffer.alloc(2 * MIB, i))).toBe(true);
     await pool.close();
   });
 
@@ -127,7 +129,9 @@ describe('big payloads through a real pool', () => {
         return { fill: (round * 24 + i) % 251, promise: pool.run(Buffer.alloc(size, (round * 24 + i) % 251), { signal: controller.signal }) };
       });
       // Cancel every third job: some are still queued, some sent ahead, some running.
-      controllers.forEach((controller, i) => i % 3 === 1 && controller.abort());
+      for (const [i, controller] of controllers.entries()) {
+        if (i % 3 === 1) controller.abort();
+      }
       const settled = await Promise.allSettled(jobs.map((job) => job.promise));
       settled.forEach((outcome, i) => {
         if (i % 3 === 1 && outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(AbortError);
@@ -151,7 +155,7 @@ describe('big payloads through a real pool', () => {
       const others = Array.from({ length: 6 }, (_, i) => Buffer.alloc(MIB, i));
       const [result, ...rest] = await Promise.all([pool.run(job), ...others.map((other) => pool.run(other))]);
       expect(Buffer.compare(result as Buffer, job)).toBe(0);
-      rest.forEach((value, i) => expect(Buffer.compare(value as Buffer, others[i] as Buffer)).toBe(0));
+      for (const [i, value] of rest.entries()) expect(Buffer.compare(value as Buffer, others[i] as Buffer)).toBe(0);
       expect(pool.stats().retried).toBe(1);
       await pool.close();
     } finally {

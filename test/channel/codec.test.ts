@@ -83,6 +83,7 @@ describe('codec: round trip equals structuredClone', () => {
     expect((roundTrip(list) as { extra?: string }).extra).toBe('kept');
     const record = { a: undefined, b: 1 };
     expect(Object.keys(roundTrip(record) as object)).toEqual(['a', 'b']);
+    // biome-ignore lint/suspicious/noSparseArray: a hole is the value under test.
     expect(roundTrip([, 1])).toStrictEqual(structuredClone([, 1]));
   });
 
@@ -151,6 +152,7 @@ describe('codec: Buffers', () => {
 describe('codec: the JSON fast path', () => {
   it('is taken exactly when JSON would reproduce the value', () => {
     expect(isJsonSafe({ a: 1, b: 'x', c: [true, null] })).toBe(true);
+    // biome-ignore lint/suspicious/noSparseArray: a hole is one of the values under test.
     for (const value of [{ a: undefined }, -0, NaN, Infinity, [, 1], new Date(0), new Map(), 1n, Object.assign([1], { x: 1 })]) {
       expect(isJsonSafe(value)).toBe(false);
     }

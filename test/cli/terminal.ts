@@ -16,6 +16,7 @@ export function screenLines(output: string): string[] {
       lines[row] ??= [];
       col = 0;
     } else if (ch === '\x1b') {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escape sequences start with ESC
       const csi = /^\x1b\[([?\d;]*)([A-Za-z])/.exec(output.slice(i, i + 16));
       if (!csi) {
         i++; // ESC 7, ESC 8: a two-character sequence

@@ -127,7 +127,7 @@ describe("a worker's own child processes stop with it", () => {
       const pidFile = join(dir, `grandchild-${how.replace(' ', '-')}`);
       const pool = track(new Pool({ worker: fixture('spawner.mjs'), workers: 1, killTimeout: 200 }));
       const controller = new AbortController();
-      const run = pool.run({ pidFile, then: job }, { timeout: how === 'timed out' ? 500 : 0, signal: controller.signal });
+      const run = pool.run({ pidFile, after: job }, { timeout: how === 'timed out' ? 500 : 0, signal: controller.signal });
       await waitFor(() => {
         try {
           return readFileSync(pidFile, 'utf8').length > 0;

@@ -218,7 +218,7 @@ describe('Prefork', () => {
     const [thrown, finished] = events;
     expect(thrown).toMatchObject({ status: 1, exitCode: 1, finished: true, payload: undefined });
     expect(thrown?.error).toBeInstanceOf(RangeError);
-    expect((thrown?.error as Error).message).toBe('child failed on purpose');
+    expect((thrown?.error as Error | undefined)?.message).toBe('child failed on purpose');
     expect(finished).toMatchObject({ status: 3, exitCode: 3, finished: true, payload: { partial: true }, error: undefined });
   });
 

@@ -1,7 +1,7 @@
 // CI-sized chaos: thousands of jobs while random workers are SIGKILLed (the long one: npm run soak).
 import { describe, expect, it } from 'vitest';
 import { Pool } from '../../dist/index.js';
-// @ts-expect-error plain JS module shared with the soak script, no declarations
+// Plain JS shared with the soak script; its types are inferred (test/tsconfig.json has allowJs).
 import { chaos } from './chaos.js';
 
 const JOBS = 2000;

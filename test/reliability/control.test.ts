@@ -131,7 +131,11 @@ describe('maxQueue', () => {
     let refused = 0;
     for (let i = 0; i < 60; i++) {
       await pool.drained();
-      results.push(pool.run({ op: 'busy', ms: 1, value: i }).catch((error: { code?: string }) => (refused++, error.code)));
+      results.push(pool.run({ op: 'busy', ms: 1, value: i }).catch((error: { code?: string }) => {
+          refused++;
+          return error.code;
+        }),
+      );
     }
     const values = (await Promise.all(results)) as Array<{ value: number }>;
     expect(refused).toBe(0);

@@ -222,7 +222,7 @@ export async function runCell(stage: Stage, fault: Fault, cell: Cell): Promise<v
         }
         const settled: Settled = await hit.then(
           (v) => ({ ok: true as const, value: v }),
-          (error: Settled & { ok: false }['error']) => ({ ok: false as const, error }),
+          (error: Extract<Settled, { ok: false }>['error']) => ({ ok: false as const, error }),
         );
         checkOutcome(settled, cell.job, stage, fault, value);
 

@@ -78,7 +78,10 @@ describe('crash-loop protection', () => {
       const exits: WorkerExitEvent[] = [];
       const errors: Error[] = [];
       pool.on('workerSpawn', () => spawnedAt.push(Date.now()));
-      pool.on('workerExit', (event) => (exits.push(event), exitedAt.push(Date.now())));
+      pool.on('workerExit', (event) => {
+        exits.push(event);
+        exitedAt.push(Date.now());
+      });
       pool.on('error', (error) => errors.push(error));
       const error = await pool.run({ value: 1 }).then(
         () => undefined,
