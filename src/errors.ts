@@ -254,6 +254,20 @@ export class AbortError extends ForkpoolError {
   }
 }
 
+export class TaskUnknownError extends ForkpoolError {
+  static {
+    brandError(TaskUnknownError, 'ERR_TASK_UNKNOWN');
+  }
+
+  declare readonly code: 'ERR_TASK_UNKNOWN';
+  /** The task names the worker module exports. */
+  readonly known: string[];
+  constructor(name: string, known: string[]) {
+    super('ERR_TASK_UNKNOWN', `The worker module has no task ${JSON.stringify(name)}; its tasks are: ${known.join(', ') || '(none)'}. Export a function by that name, or run without "name" for the default export.`);
+    this.known = known;
+  }
+}
+
 /** Every stable code, for docs and `switch` exhaustiveness. */
 export const ERROR_CODES = [
   'ERR_INVALID_OPTION',
@@ -268,6 +282,7 @@ export const ERROR_CODES = [
   'ERR_CALLBACK_UNKNOWN',
   'ERR_CALLBACK_FAILED',
   'ERR_CALLBACK_TIMEOUT',
+  'ERR_TASK_UNKNOWN',
   'ERR_PROTOCOL',
   'ERR_PREFORK_CHILD_ONLY',
   'ABORT_ERR',

@@ -18,13 +18,36 @@ export interface WorkerExitEvent {
    * `init-failure` when it failed to start; otherwise why forkpool ended it.
    */
   reason: ExitReason;
+  /** What the module's `teardown()` threw, when it ran and threw (graceful exits only). */
+  teardownError?: Error;
 }
+
+export interface WorkerReadyEvent {
+  workerId: number;
+  pid: number | undefined;
+  /** ms from spawn to ready (module load and init). */
+  startMs: number;
+}
+
+export interface ProgressEvent {
+  jobId: number;
+  value: unknown;
+}
+
+/** Timing figures in ms since the pool started (constant memory, see util/histogram.ts). */
+export type { HistogramSummary } from './util/histogram.js';
 
 export interface RunOptions {
   /** This job's time limit in ms (0 = none); overrides the pool's `timeout`. */
   timeout?: number;
   /** Cancels the job: a queued job is dropped, a running one's worker is stopped and replaced. */
   signal?: AbortSignal;
+  /** A named export of the worker module to run (a task); the default export when absent. */
+  name?: string;
+  /** An integer: higher runs first among jobs still queued, FIFO within a priority. @default 0 */
+  priority?: number;
+  /** Receives each `ctx.progress(value)` of the job, in order, before the job settles. */
+  onProgress?: (value: unknown) => void;
 }
 
 export interface PoolStats {
@@ -49,4 +72,8 @@ export interface PoolStats {
   killed: number;
   spawned: number;
   exited: number;
+  /** How long jobs ran, as measured in the workers. */
+  runTime: import('./util/histogram.js').HistogramSummary;
+  /** How long jobs waited from run()/add() to their start (in the pool's queue and in their worker). */
+  waitTime: import('./util/histogram.js').HistogramSummary;
 }

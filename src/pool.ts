@@ -1,11 +1,11 @@
 import { PoolClosedError, QueueFullError } from './errors.js';
 import { normalizeOptions, type ChildOverride, type NormalizedOptions, type PoolOptions } from './options.js';
 import { PoolEngine } from './scheduler/engine.js';
-import type { PoolStats, RunOptions, WorkerExitEvent, WorkerSpawnEvent } from './pool-types.js';
+import type { PoolStats, ProgressEvent, RunOptions, WorkerExitEvent, WorkerReadyEvent, WorkerSpawnEvent } from './pool-types.js';
 import { OutcomePool } from './queue/outcome-pool.js';
 import type { Outcome } from './queue/outcomes.js';
 import { installSignalHandlers } from './signals.js';
-import type { JobOf, ResultOf } from './types.js';
+import type { JobOf, ResultOf, TaskJobOf, TaskName, TaskResultOf } from './types.js';
 
 export type { Outcome };
 
@@ -17,6 +17,10 @@ export interface CloseOptions {
 export interface PoolEvents {
   workerSpawn: [WorkerSpawnEvent];
   workerExit: [WorkerExitEvent];
+  /** A worker loaded its module, ran init and is ready for jobs. */
+  workerReady: [WorkerReadyEvent];
+  /** A running job called `ctx.progress(value)`. */
+  progress: [ProgressEvent];
   error: [Error];
   drain: [];
 }
@@ -50,6 +54,10 @@ export class Pool<W = any, Mapped = ResultOf<W>> extends OutcomePool<JobOf<W>, M
     this.#engine = new PoolEngine(this.#options, {
       workerSpawn: (event) => later(() => this.emit('workerSpawn', event)),
       workerExit: (event) => later(() => this.emit('workerExit', event)),
+      workerReady: (event) => later(() => this.emit('workerReady', event)),
+      progress: (event) => {
+        if (this.listenerCount('progress') > 0) later(() => this.emit('progress', event));
+      },
       // An unhandled 'error' event would throw: report only to listeners.
       error: (error) =>
         later(() => {
@@ -68,12 +76,28 @@ export class Pool<W = any, Mapped = ResultOf<W>> extends OutcomePool<JobOf<W>, M
     }
   }
 
-  /** Runs one job and resolves with its (mapped) result. */
-  run(job: JobOf<W>, options?: RunOptions): Promise<Mapped> {
+  /**
+   * Runs one job and resolves with its (mapped) result. With `{ name }` it runs that named export
+   * of the worker module (a task), typed from the module; `onResult` maps the default task only.
+   */
+  run<N extends TaskName<W>>(job: TaskJobOf<W, N>, options: RunOptions & { name: N }): Promise<TaskResultOf<W, N>>;
+  run(job: JobOf<W>, options?: RunOptions & { name?: undefined | 'default' }): Promise<Mapped>;
+  run(job: unknown, options?: RunOptions): Promise<unknown> {
     const result = this.#engine.submit(job, options);
     const onResult = this.#onResult;
-    if (!onResult) return result as Promise<Mapped>;
-    return result.then((value) => onResult(value as ResultOf<W>, job));
+    if (!onResult || (options?.name !== undefined && options.name !== 'default')) return result;
+    return result.then((value) => onResult(value as ResultOf<W>, job as JobOf<W>));
+  }
+
+  /** `add` with run options (`name`, `priority`, `timeout`, ...) for every job given. */
+  addWith(options: RunOptions, ...jobs: unknown[]): void {
+    this.assertRoomFor(jobs.length);
+    for (const job of jobs) this.track(job as JobOf<W>, this.run(job as JobOf<W>, options as RunOptions & { name: undefined }) as Promise<Mapped>);
+  }
+
+  /** Resolves once `minWorkers` workers are ready (warm the pool before taking traffic); rejects with ERR_WORKER_INIT if it gives up. */
+  ready(): Promise<void> {
+    return this.#engine.ready();
   }
 
   /** `add` adds none when they do not all fit, or after close. */

@@ -31,6 +31,7 @@ describe('error codes', () => {
       new forkpool.NoPendingJobsError(),
       new forkpool.QueueFullError(1),
       new forkpool.CallbackUnknownError('a', []),
+      new forkpool.TaskUnknownError('resize', ['default']),
       new forkpool.CallbackFailedError('a', new Error('b')),
       new forkpool.CallbackTimeoutError('a', 1),
       new forkpool.ProtocolError('invalid frame length'),

@@ -21,3 +21,19 @@ expectTypeOf<ReturnType<Pool<typeof square, string>['run']>>().toEqualTypeOf<Pro
 
 // An untyped pool takes any job.
 expectTypeOf<Parameters<Pool['run']>[0]>().toBeAny();
+
+// Named tasks: `run(job, { name })` takes and returns that export's types; init and teardown are no tasks.
+declare const typed: TypedPool;
+expectTypeOf(typed.run({ width: 10 }, { name: 'resize' })).toEqualTypeOf<Promise<{ width: number; scaled: true }>>();
+expectTypeOf(typed.run({ a: 1, b: 2 }, { name: 'default' })).toEqualTypeOf<Promise<{ product: number }>>();
+expectTypeOf(typed.run({ a: 1, b: 2 }, { priority: 3 })).toEqualTypeOf<Promise<{ product: number }>>();
+// @ts-expect-error a job of the wrong shape for the task
+void typed.run({ a: 1, b: 2 }, { name: 'resize' });
+// @ts-expect-error init is not a task
+void typed.run({}, { name: 'init' });
+// @ts-expect-error nor is a name the module does not export
+void typed.run({}, { name: 'nope' });
+// An untyped pool takes any name.
+expectTypeOf<Parameters<Pool['run']>[0]>().toBeAny();
+declare const untyped: Pool;
+expectTypeOf(untyped.run(1, { name: 'anything' })).toEqualTypeOf<Promise<any>>();

@@ -17,6 +17,8 @@ export const Kind = {
   CALLBACK_RESULT: 6,
   /** parent -> child: a callback's error (id = call id). */
   CALLBACK_ERROR: 7,
+  /** parent -> child: run a named task (id = job id); payload: u8 name length | name (UTF-8) | codec bytes. */
+  TASK: 8,
 
   /** child -> parent: the module loaded and init ran; payload: pid. */
   READY: 20,
@@ -40,13 +42,20 @@ export const Kind = {
    * exception, a SIGTERM it acts on), so the parent charges exactly that job.
    */
   EXITING: 28,
-  /** child -> parent: service time of the jobs answered since the last one: id = count, payload = total µs. */
+  /**
+   * child -> parent: timing of the jobs answered since the last BUSY, in answer order: id = count,
+   * payload = raw u32 LE triples (job id, µs it waited in the child, µs it ran).
+   */
   BUSY: 29,
+  /** child -> parent: a running job's progress (id = job id); fire and forget. */
+  PROGRESS: 30,
+  /** child -> parent: the module's teardown() threw; payload: the error. */
+  TEARDOWN_ERROR: 31,
 } as const;
 
 export type KindCode = (typeof Kind)[keyof typeof Kind];
 
-const FROM_CHILD = new Set<number>([Kind.READY, Kind.INIT_ERROR, Kind.RESULT, Kind.JOB_ERROR, Kind.RELEASED, Kind.CALLBACK, Kind.FINAL, Kind.RSS, Kind.EXITING, Kind.BUSY]);
+const FROM_CHILD = new Set<number>([Kind.READY, Kind.INIT_ERROR, Kind.RESULT, Kind.JOB_ERROR, Kind.RELEASED, Kind.CALLBACK, Kind.FINAL, Kind.RSS, Kind.EXITING, Kind.BUSY, Kind.PROGRESS, Kind.TEARDOWN_ERROR]);
 
 /** Kinds a child may send: anything else on the parent's side of the channel is garbage. */
 export function isChildKind(kind: number): boolean {

@@ -1,6 +1,7 @@
 import type { WorkContext } from './types.js';
 
 type CallParent = (name: string, payload: unknown, jobId: number) => Promise<unknown>;
+type Report = (jobId: number, value: unknown) => void;
 
 /**
  * The `ctx` a job's work function receives. Most jobs never look at it, so it is one small
@@ -11,12 +12,20 @@ export class JobContext implements WorkContext {
   readonly jobId: number;
   readonly workerId: number;
   readonly #callParent: CallParent;
+  readonly #report: Report;
   #controller: AbortController | undefined;
 
-  constructor(jobId: number, workerId: number, callParent: CallParent) {
+  constructor(jobId: number, workerId: number, callParent: CallParent, report: Report) {
     this.jobId = jobId;
     this.workerId = workerId;
     this.#callParent = callParent;
+    this.#report = report;
+  }
+
+  get progress(): WorkContext['progress'] {
+    const jobId = this.jobId;
+    const report = this.#report;
+    return (value: unknown) => report(jobId, value);
   }
 
   get signal(): AbortSignal {

@@ -35,8 +35,30 @@ export async function loadWorkerModule(moduleUrl: string): Promise<WorkerHandler
   }
   if (typeof work !== 'function' && typeof mod.work === 'function') work = mod.work;
   const init = mod.init ?? (mod.default as Record<string, unknown> | undefined)?.init;
+  const teardown = mod.teardown ?? (mod.default as Record<string, unknown> | undefined)?.teardown;
   return {
     work: work as WorkerHandlers['work'],
     init: typeof init === 'function' ? (init as WorkerHandlers['init']) : undefined,
+    teardown: typeof teardown === 'function' ? (teardown as WorkerHandlers['teardown']) : undefined,
+    tasks: namedTasks(mod, work),
   };
+}
+
+/** Not tasks: the lifecycle hooks, and the legacy `work` export when it is the default task. */
+const NOT_TASKS = new Set(['init', 'teardown']);
+
+/** Every exported function is a task by its name; `default` is the default export. */
+function namedTasks(mod: Record<string, unknown>, work: unknown): Map<string, WorkerHandlers['work']> {
+  const tasks = new Map<string, WorkerHandlers['work']>();
+  if (typeof work === 'function') tasks.set('default', work as WorkerHandlers['work']);
+  // A CommonJS module's exports arrive on `default` (and, for some, as named exports too).
+  const cjs = mod.default && typeof mod.default === 'object' ? (mod.default as Record<string, unknown>) : undefined;
+  for (const source of [cjs, mod]) {
+    if (!source) continue;
+    for (const [name, value] of Object.entries(source)) {
+      if (name === 'default' || NOT_TASKS.has(name) || typeof value !== 'function') continue;
+      tasks.set(name, value as WorkerHandlers['work']);
+    }
+  }
+  return tasks;
 }

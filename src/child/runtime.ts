@@ -3,7 +3,7 @@ import { decodeValue, encodeValue, encodeValueParts, jsonBytes, jsonText, TAG_JS
 import { fromErrorRecord, toErrorRecord, type ErrorRecord } from '../channel/error-wire.js';
 import { FrameReader, FrameWriter } from '../channel/frames.js';
 import { ANSWER_FD, CHANNEL_FD, Kind, type KindCode } from '../channel/messages.js';
-import { MessageTooLargeError, UnserializableError } from '../errors.js';
+import { MessageTooLargeError, TaskUnknownError, UnserializableError } from '../errors.js';
 import { startOrphanWatchdog } from './watchdog.js';
 import { removeAddedEnv } from '../supervisor/allocator-env.js';
 import { JobContext } from './job-context.js';
@@ -14,7 +14,15 @@ import type { InitMessage, WorkerHandlers } from './types.js';
 interface QueuedJob {
   id: number;
   payload: Buffer;
+  /** A named task (`run(job, { name })`); the default export when absent. */
+  name: string | undefined;
+  /** performance.now() when it arrived: its wait in this worker is part of its waitTime. */
+  receivedAt: number;
 }
+
+/** Bytes of one job's timing in a BUSY frame: u32 id, u32 µs waited here, u32 µs run. */
+const TIMING_BYTES = 12;
+const MAX_U32 = 0xffffffff;
 
 /** Flushing after this many synchronous results keeps the parent fed during long bursts. */
 const FLUSH_EVERY = 128;
@@ -48,9 +56,16 @@ export class WorkerRuntime {
   #nextCallId = 1;
   readonly #calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
 
-  /** Answers finished since the BUSY frame last went out, and their service time (µs). */
+  /** Timing of the answers finished since the BUSY frame last went out (see Kind.BUSY). */
+  #timings = Buffer.allocUnsafe(128 * TIMING_BYTES);
   #busyCount = 0;
-  #busyMicros = 0;
+  #tasks: ReadonlyMap<string, WorkerHandlers['work']> | undefined;
+  #teardown: WorkerHandlers['teardown'];
+  #tearingDown = false;
+  readonly #report = (jobId: number, value: unknown): void => {
+    this.#send(Kind.PROGRESS, jobId, value);
+    this.#writer.flush();
+  };
   #saidGoodbye = false;
 
   constructor(handlers: Promise<WorkerHandlers>, socket = new Socket({ fd: CHANNEL_FD, readable: true, writable: false })) {
@@ -135,8 +150,13 @@ export class WorkerRuntime {
         void this.#init(decodeValue(payload) as InitMessage);
         return;
       case Kind.JOB:
-        this.#queue.push({ id, payload });
+        this.#queue.push({ id, payload, name: undefined, receivedAt: performance.now() });
         return;
+      case Kind.TASK: {
+        const end = 1 + (payload[0] as number);
+        this.#queue.push({ id, payload: payload.subarray(end), name: payload.toString('utf8', 1, end), receivedAt: performance.now() });
+        return;
+      }
       case Kind.ABORT:
         if (this.#running?.jobId === id) this.#running.abort(fromErrorRecord(decodeValue(payload) as ErrorRecord));
         // Not started yet (a cancelled job sent ahead): drop it and say so, as for RELEASE.
@@ -183,6 +203,8 @@ export class WorkerRuntime {
       }
       if (handlers.init) await handlers.init(message.initData);
       this.#work = handlers.work;
+      this.#tasks = handlers.tasks;
+      this.#teardown = handlers.teardown;
       this.#ready = true;
       this.#initPending = false;
       this.#send(Kind.READY, 0, process.pid);
@@ -226,14 +248,20 @@ export class WorkerRuntime {
     for (let job = this.#queue.shift(); job; job = this.#queue.shift()) {
       const jobStart = performance.now();
       const jobId = job.id;
-      const ctx = new JobContext(jobId, this.#workerId, this.#callParent);
+      const fn = job.name === undefined ? work : this.#tasks?.get(job.name);
+      if (!fn) {
+        this.#sendError(Kind.JOB_ERROR, jobId, new TaskUnknownError(job.name as string, [...(this.#tasks?.keys() ?? ['default'])]));
+        this.#jobDone(job, jobStart);
+        continue;
+      }
+      const ctx = new JobContext(jobId, this.#workerId, this.#callParent, this.#report);
       this.#running = ctx;
       let value: unknown;
       try {
-        value = work(decodeValue(job.payload), ctx);
+        value = fn(decodeValue(job.payload), ctx);
       } catch (error) {
         this.#sendError(Kind.JOB_ERROR, jobId, error);
-        this.#jobDone(jobStart);
+        this.#jobDone(job, jobStart);
         continue;
       }
       if (isThenable(value)) {
@@ -241,13 +269,13 @@ export class WorkerRuntime {
         Promise.resolve(value).then(
           (result) => {
             this.#sendResult(jobId, result);
-            this.#jobDone(jobStart);
+            this.#jobDone(job, jobStart);
             this.#flush();
             this.#runQueued();
           },
           (error: unknown) => {
             this.#sendError(Kind.JOB_ERROR, jobId, error);
-            this.#jobDone(jobStart);
+            this.#jobDone(job, jobStart);
             this.#flush();
             this.#runQueued();
           },
@@ -255,7 +283,7 @@ export class WorkerRuntime {
         return;
       }
       this.#sendResult(jobId, value);
-      const now = this.#jobDone(jobStart);
+      const now = this.#jobDone(job, jobStart);
       // Tiny results leave together; a result that took a while leaves at once.
       if (++sinceFlush >= FLUSH_EVERY || now - jobStart >= SLOW_JOB_MS) {
         sinceFlush = 0;
@@ -273,22 +301,35 @@ export class WorkerRuntime {
     this.#exitIfIdle();
   }
 
-  /** Returns performance.now() at the job's end. */
-  #jobDone(jobStart: number): number {
+  /** Records the job's timing; returns performance.now() at its end. */
+  #jobDone(job: QueuedJob, jobStart: number): number {
     this.#running = undefined;
     const now = performance.now();
+    const at = this.#busyCount * TIMING_BYTES;
+    if (at + TIMING_BYTES > this.#timings.length) {
+      const bigger = Buffer.allocUnsafe(this.#timings.length * 2);
+      this.#timings.copy(bigger, 0, 0, at);
+      this.#timings = bigger;
+    }
+    const timings = this.#timings;
+    timings.writeUInt32LE(job.id, at);
+    timings.writeUInt32LE(Math.min(Math.round((jobStart - job.receivedAt) * 1000), MAX_U32), at + 4);
+    timings.writeUInt32LE(Math.min(Math.round((now - jobStart) * 1000), MAX_U32), at + 8);
     this.#busyCount++;
-    this.#busyMicros += (now - jobStart) * 1000;
     if (this.#reportRss) this.#writer.send(Kind.RSS, Math.min(Math.round(process.memoryUsage.rss() / 1024), 0xffffffff), encodeValue(undefined));
     return now;
   }
 
-  /** The parent sizes what it sends ahead by how long jobs take here, told once per flush. */
+  /**
+   * How long the jobs answered since the last flush waited and ran here, told once per flush:
+   * the parent sizes what it sends ahead by it and keeps the pool's runTime/waitTime figures.
+   * The writer copies small payloads; a big one is written before the buffer is reused (the
+   * answer fd is written synchronously, see sync-sink.ts).
+   */
   #sendBusy(): void {
     if (this.#busyCount === 0) return;
-    this.#writer.sendText(Kind.BUSY, Math.min(this.#busyCount, 0xffffffff), TAG_JSON, String(Math.round(this.#busyMicros)));
+    this.#writer.send(Kind.BUSY, this.#busyCount, this.#timings.subarray(0, this.#busyCount * TIMING_BYTES));
     this.#busyCount = 0;
-    this.#busyMicros = 0;
   }
 
   #flush(): void {
@@ -330,8 +371,25 @@ export class WorkerRuntime {
   }
 
   #exitIfIdle(): void {
-    if (!this.#shuttingDown || this.#draining || this.#queue.length > 0 || this.#initPending) return;
+    if (!this.#shuttingDown || this.#draining || this.#queue.length > 0 || this.#initPending || this.#tearingDown) return;
     this.#flush();
+    if (this.#teardown) {
+      // A graceful end only: the parent bounds it (killTimeout), and a crash, a timeout or a
+      // forced close never comes here.
+      this.#tearingDown = true;
+      const teardown = this.#teardown;
+      this.#teardown = undefined;
+      void (async () => {
+        try {
+          await teardown();
+        } catch (error) {
+          this.#sendError(Kind.TEARDOWN_ERROR, 0, error);
+        }
+        this.#writer.flush();
+        process.exit(0);
+      })();
+      return;
+    }
     process.exit(0);
   }
 }

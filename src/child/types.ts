@@ -8,14 +8,25 @@ export interface WorkContext {
   readonly workerId: number;
   /** Calls a parent callback by name and resolves with its return value. */
   callback<T = unknown>(name: string, payload?: unknown): Promise<T>;
+  /**
+   * Reports progress: fire and forget, delivered in order to the job's `onProgress` and the
+   * pool's `progress` event before the job settles. Costs one small write, not a round trip.
+   */
+  progress(value: unknown): void;
 }
 
 export type WorkFunction = (job: any, ctx: WorkContext) => unknown;
 export type InitFunction = (initData: any) => unknown;
 
+export type TeardownFunction = () => unknown;
+
 export interface WorkerHandlers {
   work: WorkFunction;
   init?: InitFunction | undefined;
+  /** Runs once before the worker exits gracefully (recycle, memory, idle, close). */
+  teardown?: TeardownFunction | undefined;
+  /** Named tasks: the module's other exported functions (`run(job, { name })`). */
+  tasks?: ReadonlyMap<string, WorkFunction> | undefined;
 }
 
 export interface InitMessage {

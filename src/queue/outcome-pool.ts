@@ -24,6 +24,11 @@ export abstract class OutcomePool<Job, Value> extends EventEmitter {
     for (const job of jobs) this.#outcomes.track(job, this.run(job));
   }
 
+  /** Collects `result` as `job`'s outcome (for subclasses' own ways of adding jobs). */
+  protected track(job: Job, result: Promise<Value>): void {
+    this.#outcomes.track(job, result);
+  }
+
   /** Jobs added and not yet collected (finished or not). */
   get pending(): number {
     return this.#outcomes.pending;

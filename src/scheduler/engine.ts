@@ -19,14 +19,16 @@ import { MAX_TIMER_MS, type NormalizedOptions } from '../options.js';
 import { WorkerProcess, type ExitReason } from '../supervisor/worker-process.js';
 import { classifyExit } from '../supervisor/exit-classifier.js';
 import { SpawnPolicy } from '../supervisor/spawn-policy.js';
-import type { PoolStats, RunOptions, WorkerExitEvent, WorkerSpawnEvent } from '../pool-types.js';
+import type { PoolStats, ProgressEvent, RunOptions, WorkerExitEvent, WorkerReadyEvent, WorkerSpawnEvent } from '../pool-types.js';
 import { pickStealVictim, pickWorker, sendAheadDepth } from './dispatcher.js';
 import { Ledger } from './ledger.js';
 import { JobEncoder } from './job-payload.js';
 import { poolStats } from './stats.js';
 import { onAbort } from '../util/abort-listener.js';
 import { withAllocatorEnv } from '../supervisor/allocator-env.js';
-import { Fifo } from '../queue/fifo.js';
+import { JobQueue } from '../queue/job-queue.js';
+import { Histogram } from '../util/histogram.js';
+import * as diagnostics from './diagnostics.js';
 import { CallbackService } from './callbacks.js';
 import { releasePayload, type Job } from './job.js';
 import { takeAnswered, type WorkerSlot } from './slot.js';
@@ -45,6 +47,8 @@ const LONG_JOB_HALF_LIFE_MS = 250;
 export interface EngineHooks {
   workerSpawn(event: WorkerSpawnEvent): void;
   workerExit(event: WorkerExitEvent): void;
+  workerReady(event: WorkerReadyEvent): void;
+  progress(event: ProgressEvent): void;
   error(error: Error): void;
   /** There is room in the queue again (below maxQueue), or it emptied. */
   drain(): void;
@@ -60,7 +64,11 @@ export class PoolEngine {
   readonly #options: NormalizedOptions;
   readonly #hooks: EngineHooks;
   readonly #callbacks: CallbackService;
-  readonly #queue = new Fifo<Job>();
+  readonly #queue = new JobQueue<Job>();
+  readonly #runTime = new Histogram();
+  readonly #waitTime = new Histogram();
+  /** ready() callers waiting for minWorkers ready workers. */
+  #readyWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
   /** Jobs waiting out a retry back-off. */
   readonly #retrying = new Set<Job>();
   readonly #encoder: JobEncoder;
@@ -136,6 +144,16 @@ export class PoolEngine {
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
       return Promise.reject(new InvalidOptionError('signal', 'expected an AbortSignal.'));
     }
+    const { name, priority = 0, onProgress } = options;
+    if (name !== undefined && (typeof name !== 'string' || name === '' || Buffer.byteLength(name) > 255)) {
+      return Promise.reject(new InvalidOptionError('name', `expected the name of a function the worker module exports (1 to 255 bytes), got ${JSON.stringify(name) ?? String(name)}.`));
+    }
+    if (typeof priority !== 'number' || !Number.isSafeInteger(priority)) {
+      return Promise.reject(new InvalidOptionError('priority', `expected an integer (higher runs first, default 0), got ${String(priority)}.`));
+    }
+    if (onProgress !== undefined && typeof onProgress !== 'function') {
+      return Promise.reject(new InvalidOptionError('onProgress', 'expected a function (value) => void.'));
+    }
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
     if (this.#broken) return Promise.reject(this.#broken);
     if (this.room() <= 0) {
@@ -160,10 +178,18 @@ export class PoolEngine {
         payload,
         releasePayload: release,
         timeout,
+        name: name === 'default' ? undefined : name,
+        priority,
+        onProgress,
+        submittedAt: performance.now(),
+        dispatchedAt: 0,
+        answered: false,
         attempts: 0,
         suspect: false,
         retryTimer: undefined,
         settled: false,
+        outcome: undefined,
+        error: undefined,
         worker: undefined,
         releasing: false,
         timer: undefined,
@@ -189,7 +215,23 @@ export class PoolEngine {
   // ---------------------------------------------------------------- settling
 
   #finish(job: Job, ok: boolean, value: unknown): void {
-    this.#ledger.finish(job, ok, value);
+    if (!this.#ledger.finish(job, ok, value)) return;
+    // An answered job is told of once its timing arrives (#onBusy); the others now.
+    if (!job.answered && diagnostics.jobEnd.hasSubscribers) this.#publishEnd(job, undefined, undefined, undefined);
+  }
+
+  #publishEnd(job: Job, slot: WorkerSlot | undefined, waitMs: number | undefined, runMs: number | undefined): void {
+    const failed = job.outcome === 'rejected';
+    diagnostics.jobEnd.publish({
+      jobId: job.id,
+      workerId: slot?.id,
+      pid: slot?.proc.pid,
+      name: job.name ?? 'default',
+      status: failed ? 'rejected' : 'fulfilled',
+      ...(failed ? { error: job.error } : {}),
+      waitMs,
+      runMs,
+    } satisfies diagnostics.JobEndMessage);
   }
 
   /**
@@ -201,7 +243,7 @@ export class PoolEngine {
     if (this.#idleCheck) return;
     this.#idleCheck = setImmediate(() => {
       this.#idleCheck = undefined;
-      if (this.#ledger.unsettled === 0 && this.#closeHold === 0) this.#setActive(false);
+      if (this.#ledger.unsettled === 0 && this.#closeHold === 0 && this.#readyWaiters.length === 0) this.#setActive(false);
     });
   }
 
@@ -262,10 +304,13 @@ export class PoolEngine {
       slot.idleTimer = undefined;
     }
     job.worker = slot;
+    job.dispatchedAt = performance.now();
     slot.inflight.push(job);
     slot.dispatched++;
-    if (typeof job.payload === 'string') slot.proc.sendText(Kind.JOB, job.id, job.payload);
+    if (job.name !== undefined) slot.proc.sendTask(job.id, job.name, job.payload);
+    else if (typeof job.payload === 'string') slot.proc.sendText(Kind.JOB, job.id, job.payload);
     else slot.proc.send(Kind.JOB, job.id, job.payload);
+    if (diagnostics.jobStart.hasSubscribers) diagnostics.jobStart.publish({ jobId: job.id, workerId: slot.id, pid: slot.proc.pid, name: job.name ?? 'default' });
     if (slot.inflight.length === 1) this.#armHead(slot);
   }
 
@@ -335,7 +380,13 @@ export class PoolEngine {
         this.#onAnswer(slot, id, kind === Kind.RESULT, payload);
         return;
       case Kind.BUSY:
-        this.#onBusy(id, payload);
+        this.#onBusy(slot, id, payload);
+        return;
+      case Kind.PROGRESS:
+        this.#onProgress(slot, id, payload);
+        return;
+      case Kind.TEARDOWN_ERROR:
+        slot.teardownError = errorFrom(payload);
         return;
       case Kind.READY:
         this.#onReady(slot);
@@ -366,15 +417,27 @@ export class PoolEngine {
     }
   }
 
-  /** `count` jobs took `payload` µs in all, measured in the child (not blurred by batched answers). */
-  #onBusy(count: number, payload: Buffer): void {
-    let micros: number;
-    try {
-      micros = Number(decodeValue(payload));
-    } catch {
-      return;
+  /**
+   * The timing of the jobs answered since the last BUSY, measured in the child (not blurred by
+   * batched answers): service time for the send-ahead depth, runTime and waitTime for stats().
+   */
+  #onBusy(slot: WorkerSlot, count: number, payload: Buffer): void {
+    const answered = slot.answered;
+    slot.answered = [];
+    if (!(count > 0) || payload.length !== count * 12) throw new ProtocolError('a BUSY frame whose length does not match its count');
+    let micros = 0;
+    const publish = diagnostics.jobEnd.hasSubscribers;
+    for (let i = 0, at = 0; i < count; i++, at += 12) {
+      const job = answered[i];
+      const queuedMs = payload.readUInt32LE(at + 4) / 1000;
+      const runMs = payload.readUInt32LE(at + 8) / 1000;
+      micros += runMs * 1000;
+      this.#runTime.record(runMs);
+      if (!job || job.id !== payload.readUInt32LE(at)) continue;
+      const waitMs = job.dispatchedAt - job.submittedAt + queuedMs;
+      this.#waitTime.record(waitMs);
+      if (publish) this.#publishEnd(job, slot, waitMs, runMs);
     }
-    if (!(count > 0) || !(micros >= 0)) return;
     const sample = micros / count / 1000;
     this.#serviceMs = Number.isNaN(this.#serviceMs) ? sample : this.#serviceMs * 0.7 + sample * 0.3;
     // A slow answer leaves in a flush of its own, so a long job shows here as itself.
@@ -394,6 +457,8 @@ export class PoolEngine {
     clearStartTimer(slot);
     slot.state = 'ready';
     this.#policy.ready();
+    this.#hooks.workerReady({ workerId: slot.id, pid: slot.proc.pid, startMs: performance.now() - slot.spawnedAt });
+    this.#settleReady();
     this.#pump();
     this.#afterJob(slot);
     // One boot slot is free: start the next worker if the pool is still filling.
@@ -419,6 +484,8 @@ export class PoolEngine {
     const taken = takeAnswered(slot, id);
     if (!taken) return;
     const { job } = taken;
+    job.answered = true;
+    slot.answered.push(job);
     if (!slot.served) {
       // A worker that answers is healthy: failed starts and kills before it no longer count in a row.
       slot.served = true;
@@ -558,6 +625,9 @@ export class PoolEngine {
       served: false,
       goodbye: undefined,
       timedOut: false,
+      answered: [],
+      spawnedAt: performance.now(),
+      teardownError: undefined,
     } as unknown as WorkerSlot;
     slot.proc = new WorkerProcess(
       {
@@ -605,6 +675,7 @@ export class PoolEngine {
       reportRss: this.#options.maxMemoryPerWorker > 0,
     });
     this.#hooks.workerSpawn({ workerId: id, pid: slot.proc.pid });
+    if (diagnostics.workerSpawn.hasSubscribers) diagnostics.workerSpawn.publish({ workerId: id, pid: slot.proc.pid });
   }
 
   #startFailed(slot: WorkerSlot, error: WorkerInitError): void {
@@ -626,6 +697,8 @@ export class PoolEngine {
     this.#failWaiting(broken);
     for (const slot of this.#slots) if (slot.state === 'starting') slot.proc.kill('init-failure');
     this.#hooks.error(broken);
+    for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(broken);
+    this.#idleSoon();
     this.#roomMaybe();
     this.#checkClosed();
   }
@@ -711,7 +784,10 @@ export class PoolEngine {
       }
     }
     this.#queue.unshift(...requeue);
-    this.#hooks.workerExit({ workerId: slot.id, pid: slot.proc.pid, exitCode, signal, reason: verdict.reason });
+    const exit: WorkerExitEvent = { workerId: slot.id, pid: slot.proc.pid, exitCode, signal, reason: verdict.reason };
+    if (slot.teardownError) exit.teardownError = slot.teardownError;
+    this.#hooks.workerExit(exit);
+    if (diagnostics.workerExit.hasSubscribers) diagnostics.workerExit.publish(exit);
     if (this.#broken) this.#failWaiting(this.#broken);
     this.#ensureWorkers();
     this.#pump();
@@ -795,7 +871,47 @@ export class PoolEngine {
   }
 
   stats(): PoolStats {
-    return poolStats(this.#slots, this.queued, this.#ledger.counts);
+    return poolStats(this.#slots, this.queued, this.#ledger.counts, { runTime: this.#runTime, waitTime: this.#waitTime });
+  }
+
+  /** Resolves once `minWorkers` workers are ready; rejects with ERR_WORKER_INIT if the pool gives up. */
+  ready(): Promise<void> {
+    if (this.#broken) return Promise.reject(this.#broken);
+    if (this.#readyCount() >= this.#options.minWorkers) return Promise.resolve();
+    if (this.#closing) return Promise.reject(new PoolClosedError());
+    // Someone awaits the workers: they keep the process alive until then.
+    this.#setActive(true);
+    return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
+  }
+
+  #readyCount(): number {
+    let ready = 0;
+    for (const slot of this.#slots) if (slot.state === 'ready') ready++;
+    return ready;
+  }
+
+  #settleReady(): void {
+    if (this.#readyWaiters.length === 0 || this.#readyCount() < this.#options.minWorkers) return;
+    for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
+    this.#idleSoon();
+  }
+
+  /** A running job's `ctx.progress(value)`: to its onProgress, then the pool's `progress` event. */
+  #onProgress(slot: WorkerSlot, jobId: number, payload: Buffer): void {
+    const job = slot.inflight.find((candidate) => candidate.id === jobId);
+    if (!job || job.settled) return;
+    const value = decodeValue(payload);
+    if (job.onProgress) {
+      try {
+        job.onProgress(value);
+      } catch (error) {
+        // The caller's callback threw: surface it as an uncaught error would, the pool unharmed.
+        process.nextTick(() => {
+          throw error;
+        });
+      }
+    }
+    this.#hooks.progress({ jobId, value });
   }
 
   /** The pids of the live worker processes (for tests and diagnostics). */
@@ -812,6 +928,16 @@ function describeStartFailure(phase: 'starting' | 'ready', slot: WorkerSlot, exi
   const when = phase === 'starting' ? 'before it was ready' : 'after it was ready, before it finished any job';
   const stderr = slot.proc.stderrTail;
   return `${how} ${when}.${stderr ? `\nLast stderr lines:\n${stderr}` : ''}`;
+}
+
+/** An error record from the child, rebuilt (a record that cannot be is reported as it came). */
+function errorFrom(payload: Buffer): Error {
+  try {
+    const error = fromErrorRecord(decodeValue(payload) as ErrorRecord);
+    return error instanceof Error ? error : new Error(String(error));
+  } catch (error) {
+    return error as Error;
+  }
 }
 
 function clearStartTimer(slot: WorkerSlot): void {

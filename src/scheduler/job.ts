@@ -9,6 +9,16 @@ export interface Job {
   /** Gives a pooled snapshot (`payload`) back for reuse; only once no write of it can be pending. */
   releasePayload: (() => void) | undefined;
   readonly timeout: number;
+  /** The named task it runs (`run(job, { name })`); the default export when undefined. */
+  readonly name: string | undefined;
+  /** Higher first among queued jobs (see queue/job-queue.ts). */
+  readonly priority: number;
+  readonly onProgress: ((value: unknown) => void) | undefined;
+  /** performance.now() at run()/add(), and when it was sent to a worker: its waitTime starts and grows there. */
+  readonly submittedAt: number;
+  dispatchedAt: number;
+  /** Its worker answered it (its timing arrives in the next BUSY frame). */
+  answered: boolean;
   /** Worker deaths charged to it so far (see supervisor/exit-classifier.ts); retried while <= maxRetries. */
   attempts: number;
   /**
@@ -20,6 +30,9 @@ export interface Job {
   /** Waiting out the back-off before a retry (not in the queue meanwhile). */
   retryTimer: NodeJS.Timeout | undefined;
   settled: boolean;
+  /** How it settled (kept for the job:end diagnostics message). */
+  outcome: 'fulfilled' | 'rejected' | undefined;
+  error: unknown;
   /** The worker it was sent to, while it is there. */
   worker: WorkerSlot | undefined;
   /** A RELEASE was sent for it; it waits for RELEASED or its answer. */
@@ -37,6 +50,8 @@ export interface Job {
 export function settle(job: Job, ok: boolean, value: unknown): boolean {
   if (job.settled) return false;
   job.settled = true;
+  job.outcome = ok ? 'fulfilled' : 'rejected';
+  if (!ok) job.error = value;
   if (job.timer) {
     clearTimeout(job.timer);
     job.timer = undefined;

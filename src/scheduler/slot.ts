@@ -31,6 +31,12 @@ export interface WorkerSlot {
    * was really running (answers are batched) is decided when the worker is gone.
    */
   timedOut: boolean;
+  /** Jobs answered since its last BUSY frame, in answer order: their timing comes in that frame. */
+  answered: Job[];
+  /** performance.now() at spawn, for workerReady's startMs. */
+  spawnedAt: number;
+  /** What its teardown() threw, reported with its exit. */
+  teardownError: Error | undefined;
 }
 
 /** Removes the job the child answered for (usually the head); `index` 0 means it was running. */

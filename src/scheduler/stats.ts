@@ -1,9 +1,10 @@
 import type { PoolStats } from '../pool-types.js';
+import type { Histogram } from '../util/histogram.js';
 import type { LedgerCounts } from './ledger.js';
 import type { WorkerSlot } from './slot.js';
 
 /** The pool's figures now: workers by state, jobs by where they are, and the ledger's counts. */
-export function poolStats(slots: Iterable<WorkerSlot>, waiting: number, counts: LedgerCounts): PoolStats {
+export function poolStats(slots: Iterable<WorkerSlot>, waiting: number, counts: LedgerCounts, timing: { runTime: Histogram; waitTime: Histogram }): PoolStats {
   let workers = 0;
   let starting = 0;
   let idle = 0;
@@ -23,5 +24,5 @@ export function poolStats(slots: Iterable<WorkerSlot>, waiting: number, counts: 
       else prefetched++;
     });
   }
-  return { workers, starting, idle, busy, queued: waiting + prefetched, running, ...counts };
+  return { workers, starting, idle, busy, queued: waiting + prefetched, running, ...counts, runTime: timing.runTime.summary(), waitTime: timing.waitTime.summary() };
 }

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { encodeValue, TAG_JSON } from '../channel/codec.js';
+import { encodeValue, jsonBytes, TAG_JSON } from '../channel/codec.js';
 import { FrameReader, FrameWriter } from '../channel/frames.js';
 import { isChildKind, Kind, type KindCode } from '../channel/messages.js';
 import { guardedNode } from './parent-death.js';
@@ -217,6 +217,15 @@ export class WorkerProcess {
   sendText(kind: KindCode, id: number, text: string): void {
     if (!this.#writer || this.#exited) return;
     this.#writer.sendText(kind, id, TAG_JSON, text);
+  }
+
+  /** Sends a named task: its name ahead of the job's codec bytes (see Kind.TASK). */
+  sendTask(id: number, name: string, payload: Buffer | string): void {
+    const nameBytes = Buffer.from(name, 'utf8');
+    const head = Buffer.allocUnsafe(1 + nameBytes.length);
+    head[0] = nameBytes.length;
+    nameBytes.copy(head, 1);
+    this.send(Kind.TASK, id, Buffer.concat([head, typeof payload === 'string' ? jsonBytes(payload) : payload]));
   }
 
   sendValue(kind: KindCode, id: number, value: unknown): void {
