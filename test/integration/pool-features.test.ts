@@ -31,7 +31,8 @@ describe('named tasks', () => {
 
   it('an unknown name rejects that job with ERR_TASK_UNKNOWN listing the tasks; the worker lives on', async () => {
     const pool = track(new Pool({ worker, workers: 1 }));
-    const pid = (await pool.ready(), pool.pids[0]);
+    await pool.ready();
+    const pid = pool.pids[0];
     const error = await pool.run(1, { name: 'nope' }).catch((e) => e);
     expect(error).toMatchObject({ code: 'ERR_TASK_UNKNOWN' });
     expect(error.known).toEqual(expect.arrayContaining(['default', 'resize', 'report']));
