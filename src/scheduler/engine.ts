@@ -43,6 +43,8 @@ const STAGGER_MS = 100;
  * length allows and grows back as the memory of it halves every this many ms.
  */
 const LONG_JOB_HALF_LIFE_MS = 250;
+/** A job at least this long is remembered as long (see LONG_JOB_HALF_LIFE_MS). */
+const LONG_JOB_MS = 20;
 
 export interface EngineHooks {
   workerSpawn(event: WorkerSpawnEvent): void;
@@ -440,8 +442,10 @@ export class PoolEngine {
     }
     const sample = micros / count / 1000;
     this.#serviceMs = Number.isNaN(this.#serviceMs) ? sample : this.#serviceMs * 0.7 + sample * 0.3;
-    // A slow answer leaves in a flush of its own, so a long job shows here as itself.
-    if (sample > this.#recentLongest()) {
+    // A slow answer leaves in a flush of its own, so a long job shows here as itself. Only a
+    // really long one is remembered: the first jobs of a fresh worker (module code still cold)
+    // must not hold back sending ahead for the next second.
+    if (sample >= LONG_JOB_MS && sample > this.#recentLongest()) {
       this.#longestMs = sample;
       this.#longestAt = performance.now();
     }
@@ -449,7 +453,10 @@ export class PoolEngine {
 
   #recentLongest(): number {
     if (this.#longestMs === 0) return 0;
-    return this.#longestMs * 0.5 ** ((performance.now() - this.#longestAt) / LONG_JOB_HALF_LIFE_MS);
+    const longest = this.#longestMs * 0.5 ** ((performance.now() - this.#longestAt) / LONG_JOB_HALF_LIFE_MS);
+    if (longest >= LONG_JOB_MS) return longest;
+    this.#longestMs = 0;
+    return 0;
   }
 
   #onReady(slot: WorkerSlot): void {

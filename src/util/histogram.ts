@@ -75,7 +75,9 @@ export class Histogram {
 /** Below SUB µs one bucket per µs; above, SUB buckets per power of two. */
 function bucketOf(us: number): number {
   if (us < SUB) return us;
-  const exponent = Math.min(Math.floor(Math.log2(us)) - SUB_BITS, MAX_EXPONENT);
+  // The highest set bit, without a logarithm while the value fits in 32 bits (71 minutes).
+  const top = us < 0x100000000 ? 31 - Math.clz32(us) : Math.floor(Math.log2(us));
+  const exponent = Math.min(top - SUB_BITS, MAX_EXPONENT);
   const mantissa = Math.min(Math.floor(us / 2 ** exponent), 2 * SUB - 1) - SUB;
   return SUB + exponent * SUB + mantissa;
 }
