@@ -50,16 +50,8 @@ export interface RunOptions {
   onProgress?: (value: unknown) => void;
 }
 
-export interface PoolStats {
-  /** Live worker processes (starting, serving or retiring). */
-  workers: number;
-  starting: number;
-  idle: number;
-  busy: number;
-  /** Jobs waiting to start: in the pool's queue, waiting to be retried, or sent ahead to a busy worker. */
-  queued: number;
-  /** Jobs running now (at most one per worker). */
-  running: number;
+/** What happened since the pool started: jobs by outcome, workers by how they ended. */
+export interface PoolCounts {
   submitted: number;
   completed: number;
   failed: number;
@@ -72,6 +64,18 @@ export interface PoolStats {
   killed: number;
   spawned: number;
   exited: number;
+}
+
+export interface PoolStats extends PoolCounts {
+  /** Live worker processes (starting, serving or retiring). */
+  workers: number;
+  starting: number;
+  idle: number;
+  busy: number;
+  /** Jobs waiting to start: in the pool's queue, waiting to be retried, or sent ahead to a busy worker. */
+  queued: number;
+  /** Jobs running now (at most one per worker). */
+  running: number;
   /** How long jobs ran, as measured in the workers. */
   runTime: import('./util/histogram.js').HistogramSummary;
   /** How long jobs waited from run()/add() to their start (in the pool's queue and in their worker). */

@@ -1,17 +1,8 @@
 import { settle, type Job } from './job.js';
 
-export interface LedgerCounts {
-  submitted: number;
-  completed: number;
-  failed: number;
-  timedOut: number;
-  cancelled: number;
-  retried: number;
-  crashed: number;
-  killed: number;
-  spawned: number;
-  exited: number;
-}
+import type { PoolCounts } from '../pool-types.js';
+
+export type LedgerCounts = PoolCounts;
 
 /**
  * The pool's books: every job opened is settled exactly once (later settles are ignored and

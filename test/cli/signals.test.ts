@@ -19,48 +19,33 @@ function interrupt(pid: number): void {
 }
 
 describe('forkpool run and Ctrl-C', () => {
-  it('the first SIGINT stops reading input, lets running jobs finish, prints the summary and exits 130', async () => {
-    const cli = startCli(['run', worker, '--workers', '2'], { detached: true });
-    const result = collect(cli);
-    // stdin stays open: the CLI must not wait for the end of its input.
-    cli.stdin?.write(jsonl(Array.from({ length: 10 }, (_, value) => ({ ms: 1000, value }))));
-    let stdout = '';
-    cli.stdout?.on('data', (chunk: string) => (stdout += chunk));
-    await waitFor(() => stdout.includes('\n'), 15_000, 'a first result line');
-    const workers = childrenOf(cli.pid as number);
-    interrupt(cli.pid as number);
+  // A terminal's Ctrl-C (SIGINT) and timeout(1) or a service manager (SIGTERM) signal the whole
+  // group; workers lead their own groups, so only the CLI gets it, and it decides.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`the first ${signal} to the group stops reading input, lets running jobs finish, prints the summary and exits 130`, async () => {
+      const cli = startCli(['run', worker, '--workers', '2'], { detached: true });
+      const result = collect(cli);
+      // stdin stays open: the CLI must not wait for the end of its input.
+      cli.stdin?.write(jsonl(Array.from({ length: 10 }, (_, value) => ({ ms: 1000, value }))));
+      let stdout = '';
+      cli.stdout?.on('data', (chunk: string) => (stdout += chunk));
+      await waitFor(() => stdout.includes('\n'), 15_000, 'a first result line');
+      const workers = childrenOf(cli.pid as number);
+      process.kill(-(cli.pid as number), signal);
 
-    const { code, stdout: out, stderr } = await result;
-    expect(code).toBe(130);
-    const lines = resultLines(out);
-    // The jobs running at the signal finished with their values; the rest of the input was not run.
-    expect(lines.every((line) => line.error === undefined)).toBe(true);
-    expect(lines.length).toBeGreaterThanOrEqual(2);
-    expect(lines.length).toBeLessThan(10);
-    expect(stderr).toMatch(/stopping: no more input is read/);
-    expect(SUMMARY.exec(stderr)?.slice(1, 3)).toEqual([String(lines.length), '0']);
-    await waitFor(() => workers.every((pid) => !isAlive(pid)), 5000, 'the workers to exit');
-  });
-
-  it('a SIGTERM to the whole process group (timeout(1), a service manager) lets running jobs finish, exit 130', async () => {
-    const cli = startCli(['run', worker, '--workers', '2'], { detached: true });
-    const result = collect(cli);
-    cli.stdin?.write(jsonl(Array.from({ length: 10 }, (_, value) => ({ ms: 1000, value }))));
-    let stdout = '';
-    cli.stdout?.on('data', (chunk: string) => (stdout += chunk));
-    await waitFor(() => stdout.includes('\n'), 15_000, 'a first result line');
-    const workers = childrenOf(cli.pid as number);
-    process.kill(-(cli.pid as number), 'SIGTERM');
-
-    const { code, stdout: out } = await result;
-    expect(code).toBe(130);
-    const lines = resultLines(out);
-    // Workers lead their own process groups: the group's SIGTERM reached only the CLI, which let
-    // the running jobs finish instead of losing them as ERR_WORKER_CRASHED.
-    expect(lines.every((line) => line.error === undefined)).toBe(true);
-    expect(lines.length).toBeGreaterThanOrEqual(2);
-    await waitFor(() => workers.every((pid) => !isAlive(pid)), 5000, 'the workers to exit');
-  });
+      const { code, stdout: out, stderr } = await result;
+      expect(code).toBe(130);
+      const lines = resultLines(out);
+      // The jobs running at the signal finished with their values (none lost as
+      // ERR_WORKER_CRASHED); the rest of the input was not run.
+      expect(lines.every((line) => line.error === undefined)).toBe(true);
+      expect(lines.length).toBeGreaterThanOrEqual(2);
+      expect(lines.length).toBeLessThan(10);
+      expect(stderr).toMatch(/stopping: no more input is read/);
+      expect(SUMMARY.exec(stderr)?.slice(1, 3)).toEqual([String(lines.length), '0']);
+      await waitFor(() => workers.every((pid) => !isAlive(pid)), 5000, 'the workers to exit');
+    });
+  }
 
   it('a second SIGINT stops at once: workers are killed and unfinished jobs reported', async () => {
     const cli = startCli(['run', worker, '--workers', '2'], { detached: true });
