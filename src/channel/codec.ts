@@ -1,4 +1,7 @@
-import { deserialize, serialize } from 'node:v8';
+import { Deserializer, Serializer } from 'node:v8';
+import { isDataView } from 'node:util/types';
+import { UnserializableError } from '../errors.js';
+import { HEADER_SIZE } from './messages.js';
 
 /**
  * Values cross the process boundary with structured-clone semantics.
@@ -9,8 +12,14 @@ import { deserialize, serialize } from 'node:v8';
  * references, holes, extra array properties, class instances, ...) falls back to v8.serialize,
  * which is structured clone itself. One leading tag byte says which codec produced the bytes.
  *
- * One deliberate difference from `structuredClone`: a Buffer comes back as a Buffer (Node's
- * serializer tags it), where `structuredClone` would give a plain Uint8Array.
+ * Decoded values never share memory with the frame they came in: typed arrays, DataViews and
+ * ArrayBuffers get buffers of their own, exactly as `structuredClone` gives them (a view keeps
+ * its offset into its own copy of the buffer it had, and views that shared a buffer share the
+ * copy). Bytes of another job in the same read must never show through a view's `.buffer`.
+ *
+ * One deliberate difference from `structuredClone`: a Buffer comes back as a Buffer of its own
+ * bytes only (its `.buffer` holds nothing else), where `structuredClone` would give a plain
+ * Uint8Array over a copy of the whole (often pooled, 8 KiB) memory behind it.
  */
 
 export const TAG_UNDEFINED = 0;
@@ -101,6 +110,121 @@ export function encodeValue(value: unknown): Buffer {
 const BYTES_HEADERS = [Buffer.from([TAG_BYTES, BYTES_BUFFER]), Buffer.from([TAG_BYTES, BYTES_UINT8ARRAY])] as const;
 const V8_HEADER = Buffer.from([TAG_V8]);
 
+/** Which view a host object is, in the v8 path's own encoding (never Node's: see `ViewSerializer`). */
+const VIEW_BUFFER = 0;
+const VIEW_DATAVIEW = 1;
+const TYPED_ARRAYS = [
+  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
+  Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+] as const;
+/** Typed array name -> its code (2 + index): the name comes from the engine, not from `constructor`. */
+const TYPED_CODES = new Map<string, number>(TYPED_ARRAYS.map((ctor, index) => [ctor.name, 2 + index]));
+const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype) as object, Symbol.toStringTag)?.get as (this: unknown) => string | undefined;
+
+/**
+ * Node's serializer writes every view as its own bytes and its deserializer gives them back as
+ * views into the input: into the frame, next to other jobs' bytes, with views that shared a
+ * buffer no longer sharing it. This one writes a view as (offset, length, its ArrayBuffer), the
+ * buffer through `writeValue` so that v8 writes each buffer once and references after; a Buffer
+ * is written as its bytes only and read into memory of its own.
+ */
+class ViewSerializer extends Serializer {
+  constructor() {
+    super();
+    // Not in @types/node, but part of Node's Serializer since v8.0 (DefaultSerializer calls it).
+    (this as unknown as { _setTreatArrayBufferViewsAsHostObjects(flag: boolean): void })._setTreatArrayBufferViewsAsHostObjects(true);
+  }
+
+  _writeHostObject(object: object): void {
+    if (Buffer.isBuffer(object)) {
+      this.writeUint32(VIEW_BUFFER);
+      this.writeUint32(object.byteLength);
+      this.writeRawBytes(object);
+      return;
+    }
+    const code = isDataView(object) ? VIEW_DATAVIEW : TYPED_CODES.get(typedArrayTag.call(object) ?? '');
+    if (code === undefined) throw new Error(`${Object.prototype.toString.call(object)} could not be cloned.`);
+    const view = object as ArrayBufferView;
+    this.writeUint32(code);
+    this.writeUint32(view.byteOffset);
+    this.writeUint32(view.byteLength);
+    this.writeValue(view.buffer);
+  }
+
+  _getDataCloneError(message: string): Error {
+    return new Error(message);
+  }
+}
+
+class ViewDeserializer extends Deserializer {
+  _readHostObject(): unknown {
+    const code = this.readUint32();
+    if (code === VIEW_BUFFER) {
+      const length = this.readUint32();
+      const bytes = Buffer.allocUnsafeSlow(length);
+      this.readRawBytes(length).copy(bytes);
+      return bytes;
+    }
+    const byteOffset = this.readUint32();
+    const byteLength = this.readUint32();
+    const buffer = this.readValue() as ArrayBuffer;
+    if (code === VIEW_DATAVIEW) return new DataView(buffer, byteOffset, byteLength);
+    const Ctor = TYPED_ARRAYS[code - 2];
+    if (!Ctor) throw new Error(`unknown view code ${code}`);
+    return new Ctor(buffer, byteOffset, byteLength / Ctor.BYTES_PER_ELEMENT);
+  }
+}
+
+function serialize(value: unknown): Buffer {
+  const serializer = new ViewSerializer();
+  serializer.writeHeader();
+  serializer.writeValue(value);
+  return serializer.releaseBuffer();
+}
+
+function deserialize(bytes: Buffer): unknown {
+  const deserializer = new ViewDeserializer(bytes);
+  deserializer.readHeader();
+  return deserializer.readValue();
+}
+
+/** v8's tag byte for an Error ('r'): bytes without it hold no Error and need no cycle check. */
+const V8_ERROR_TAG = 0x72;
+
+/**
+ * True when an Error is reachable from its own `cause`: v8 writes such a value, but cannot read
+ * it back (an Error gets its identity only once its cause is read). structuredClone fails the same way.
+ */
+function hasSelfCausedError(root: unknown): boolean {
+  const done = new Set<object>();
+  const open = new Set<object>();
+  const visit = (value: unknown): boolean => {
+    if (typeof value !== 'object' || value === null) return false;
+    if (open.has(value)) return value instanceof Error;
+    if (done.has(value) || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return false;
+    done.add(value);
+    const error = value instanceof Error;
+    if (error) open.add(value);
+    let found = false;
+    if (error) found = visit((value as Error).cause);
+    else if (value instanceof Map) {
+      for (const [k, v] of value) if (visit(k) || visit(v)) { found = true; break; }
+    } else if (value instanceof Set) {
+      for (const v of value) if (visit(v)) { found = true; break; }
+    } else {
+      for (const key of Object.keys(value)) if (visit((value as Record<string, unknown>)[key])) { found = true; break; }
+    }
+    if (error) open.delete(value);
+    return found;
+  };
+  return visit(root);
+}
+
+/** A Uint8Array that is all of its own ArrayBuffer: its bytes alone say everything structuredClone keeps. */
+function isWholeUint8Array(value: Uint8Array): boolean {
+  return value.constructor === Uint8Array && value.byteOffset === 0 && value.byteLength === value.buffer.byteLength && !('resizable' in value.buffer && value.buffer.resizable);
+}
+
 /**
  * `encodeValue`'s bytes as a head and, for binary and v8 values, the body that `encodeValue`
  * would copy after it: a writer that writes the two one after the other (the frame writer)
@@ -109,25 +233,54 @@ const V8_HEADER = Buffer.from([TAG_V8]);
 export function encodeValueParts(value: unknown): [Buffer] | [Buffer, Uint8Array] {
   if (value instanceof Uint8Array) {
     // Binary payloads skip the serializer, which would copy them twice.
-    const subtype = Buffer.isBuffer(value) ? BYTES_BUFFER : value.constructor === Uint8Array ? BYTES_UINT8ARRAY : -1;
-    if (subtype !== -1) return [BYTES_HEADERS[subtype], value];
+    if (Buffer.isBuffer(value)) return [BYTES_HEADERS[BYTES_BUFFER], value];
+    if (isWholeUint8Array(value)) return [BYTES_HEADERS[BYTES_UINT8ARRAY], value];
   }
   if (value === undefined) return [UNDEFINED_BYTES];
   const text = jsonText(value);
   if (text !== undefined) return [jsonBytes(text)];
-  return [V8_HEADER, serialize(value)];
+  const bytes = serialize(value);
+  if (bytes.indexOf(V8_ERROR_TAG) !== -1 && hasSelfCausedError(value)) {
+    throw new UnserializableError('value', new Error('an Error is its own cause (directly or through its cause chain); such a value cannot be read back'));
+  }
+  return [V8_HEADER, bytes];
 }
 
-/** Decodes bytes made by `encodeValue`; `bytes` may be a view into a larger frame buffer. */
+/** Bytes before a top-level Buffer's own in its frame: the frame header and two tag bytes. */
+const BYTES_PREFIX = HEADER_SIZE + 2;
+
+/**
+ * True when `view`'s memory holds nothing but it and (at most) its own frame's header: the frame
+ * reader gives a big frame that spanned reads memory of its own, and such a Buffer is not copied.
+ */
+function ownsMemory(view: Buffer): boolean {
+  return view.byteOffset <= BYTES_PREFIX && view.byteOffset + view.byteLength === view.buffer.byteLength;
+}
+
+/**
+ * Decodes bytes made by `encodeValue`; `bytes` may be a view into a larger frame buffer (the
+ * decoded value never is). Throws an Error with a code (ERR_UNSERIALIZABLE) when they cannot be decoded.
+ */
 export function decodeValue(bytes: Buffer): unknown {
   const tag = bytes[0];
   if (tag === TAG_JSON) return JSON.parse(bytes.toString('utf8', 1));
   if (tag === TAG_UNDEFINED) return undefined;
-  if (tag === TAG_V8) return deserialize(bytes.subarray(1));
-  if (tag === TAG_BYTES) {
-    // A view into the frame, as Node's deserializer gives for typed arrays: no copy.
-    const view = bytes.subarray(2);
-    return bytes[1] === BYTES_BUFFER ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  if (tag === TAG_V8) {
+    try {
+      return deserialize(bytes.subarray(1));
+    } catch (error) {
+      throw new UnserializableError('value', error);
+    }
   }
-  throw new Error(`unknown value tag ${String(tag)}`);
+  if (tag === TAG_BYTES) {
+    const view = bytes.subarray(2);
+    if (bytes[1] === BYTES_BUFFER) {
+      if (ownsMemory(view)) return view;
+      const copy = Buffer.allocUnsafeSlow(view.byteLength);
+      view.copy(copy);
+      return copy;
+    }
+    return new Uint8Array(view);
+  }
+  throw new UnserializableError('value', new Error(`unknown value tag ${String(tag)}`));
 }
