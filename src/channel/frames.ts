@@ -11,6 +11,13 @@ export const HARD_FRAME_LIMIT = 2 ** 31 - 1 + HEADER_SIZE;
 /** A frame spanning reads is assembled in memory of its own from this size on (not the shared pool). */
 const OWN_MEMORY_FROM = 4096;
 
+/**
+ * Which kinds a reader accepts: `false` (or 0) refuses the kind, `true` accepts it up to the
+ * reader's `maxFrameSize`, a number accepts it up to that many bytes, header included (a frame
+ * that only ever carries a few bytes, such as READY, is refused at its header when it claims more).
+ */
+export type KindLimit = (kind: number) => boolean | number;
+
 export type FrameHandler = (kind: KindCode, id: number, payload: Buffer) => void;
 
 /** The byte stream is not a frame stream: the peer is broken or hostile. */
@@ -38,17 +45,18 @@ export class FrameReader {
   #error: FrameError | undefined;
   readonly #onFrame: FrameHandler;
   readonly #maxFrameSize: number;
-  readonly #isKind: ((kind: number) => boolean) | undefined;
+  readonly #kindLimit: KindLimit | undefined;
 
   /**
    * @param maxFrameSize the longest frame accepted, its 9-byte header included (for results: the
    *   largest message allowed plus `HEADER_SIZE`); a longer one is refused at its header.
-   * @param isKind the kinds this side may receive: any other is refused at its header too.
+   * @param kindLimit the kinds this side may receive (see `KindLimit`): any other, or a frame
+   *   longer than its kind may be, is refused at its header too.
    */
-  constructor(onFrame: FrameHandler, maxFrameSize = HARD_FRAME_LIMIT, isKind?: (kind: number) => boolean) {
+  constructor(onFrame: FrameHandler, maxFrameSize = HARD_FRAME_LIMIT, kindLimit?: KindLimit) {
     this.#onFrame = onFrame;
     this.#maxFrameSize = Math.min(maxFrameSize, HARD_FRAME_LIMIT);
-    this.#isKind = isKind;
+    this.#kindLimit = kindLimit;
   }
 
   /**
@@ -72,7 +80,11 @@ export class FrameReader {
         }
         if (this.#buffered < 5) return;
         const kind = this.#byte(4);
-        if (this.#isKind && !this.#isKind(kind)) this.#fail(`invalid frame kind ${kind}`);
+        if (this.#kindLimit) {
+          const limit = this.#kindLimit(kind);
+          if (limit === false || limit === 0) this.#fail(`invalid frame kind ${kind}`);
+          if (typeof limit === 'number' && length + 4 > limit) this.#fail(`invalid frame length ${length} for kind ${kind} (the most accepted is ${limit - 4})`);
+        }
         this.#needed = 4 + length;
       }
       if (this.#buffered < this.#needed) return;
