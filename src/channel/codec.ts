@@ -191,33 +191,46 @@ function deserialize(bytes: Buffer): unknown {
 /** v8's tag byte for an Error ('r'): bytes without it hold no Error and need no cycle check. */
 const V8_ERROR_TAG = 0x72;
 
+/** Pushed after an Error's cause on the walk's stack: popping it means the cause was all walked. */
+class LeaveError {
+  constructor(readonly error: Error) {}
+}
+
 /**
  * True when an Error is reachable from its own `cause`: v8 writes such a value, but cannot read
- * it back (an Error gets its identity only once its cause is read). structuredClone fails the same way.
+ * it back (an Error gets its identity only once its cause is read). structuredClone fails the same
+ * way. Iterative, so that a deep value v8 could write does not overflow the stack here.
  */
 function hasSelfCausedError(root: unknown): boolean {
   const done = new Set<object>();
   const open = new Set<object>();
-  const visit = (value: unknown): boolean => {
-    if (typeof value !== 'object' || value === null) return false;
-    if (open.has(value)) return value instanceof Error;
-    if (done.has(value) || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return false;
-    done.add(value);
-    const error = value instanceof Error;
-    if (error) open.add(value);
-    let found = false;
-    if (error) found = visit((value as Error).cause);
-    else if (value instanceof Map) {
-      for (const [k, v] of value) if (visit(k) || visit(v)) { found = true; break; }
-    } else if (value instanceof Set) {
-      for (const v of value) if (visit(v)) { found = true; break; }
-    } else {
-      for (const key of Object.keys(value)) if (visit((value as Record<string, unknown>)[key])) { found = true; break; }
+  const stack: unknown[] = [root];
+  try {
+    while (stack.length > 0) {
+      const value = stack.pop();
+      if (value instanceof LeaveError) {
+        open.delete(value.error);
+        continue;
+      }
+      if (typeof value !== 'object' || value === null) continue;
+      if (open.has(value)) return true;
+      if (done.has(value) || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) continue;
+      done.add(value);
+      if (value instanceof Error) {
+        open.add(value);
+        stack.push(new LeaveError(value), value.cause);
+      } else if (value instanceof Map) {
+        for (const [k, v] of value) stack.push(k, v);
+      } else if (value instanceof Set) {
+        for (const v of value) stack.push(v);
+      } else {
+        for (const key of Object.keys(value)) stack.push((value as Record<string, unknown>)[key]);
+      }
     }
-    if (error) open.delete(value);
-    return found;
-  };
-  return visit(root);
+  } catch {
+    // A getter that throws now: v8 read it a moment ago, so let its bytes stand.
+  }
+  return false;
 }
 
 /** A Uint8Array that is all of its own ArrayBuffer: its bytes alone say everything structuredClone keeps. */
