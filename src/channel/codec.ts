@@ -1,6 +1,6 @@
 import { Deserializer, Serializer } from 'node:v8';
 import { isDataView } from 'node:util/types';
-import { UnserializableError } from '../errors.js';
+import { ProtocolError, UnserializableError } from '../errors.js';
 import { HEADER_SIZE } from './messages.js';
 
 /**
@@ -272,7 +272,8 @@ function ownsMemory(view: Buffer): boolean {
 
 /**
  * Decodes bytes made by `encodeValue`; `bytes` may be a view into a larger frame buffer (the
- * decoded value never is). Throws an Error with a code (ERR_UNSERIALIZABLE) when they cannot be decoded.
+ * decoded value never is). Bytes that do not decode come from a broken or hostile peer (what the
+ * sender could encode, this reads back): they throw ERR_PROTOCOL.
  */
 export function decodeValue(bytes: Buffer): unknown {
   const tag = bytes[0];
@@ -282,7 +283,7 @@ export function decodeValue(bytes: Buffer): unknown {
     try {
       return deserialize(bytes.subarray(1));
     } catch (error) {
-      throw new UnserializableError('value', error);
+      throw new ProtocolError(`Bytes received could not be decoded: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
   if (tag === TAG_BYTES) {
@@ -295,5 +296,5 @@ export function decodeValue(bytes: Buffer): unknown {
     }
     return new Uint8Array(view);
   }
-  throw new UnserializableError('value', new Error(`unknown value tag ${String(tag)}`));
+  throw new ProtocolError(`Bytes received could not be decoded: unknown value tag ${String(tag)}.`);
 }
