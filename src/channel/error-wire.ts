@@ -167,7 +167,11 @@ function rebuild(record: unknown, chain: Error[]): unknown {
   if (typeof record !== 'object' || record === null) {
     return new ProtocolError(`The other process sent an error that is not an error record: ${safeString(record).slice(0, 200)}`);
   }
-  if (own(record, 'isError') === false) return own(record, 'thrown');
+  const isError = own(record, 'isError');
+  if (isError === false) return own(record, 'thrown');
+  if (isError !== true) {
+    return new ProtocolError(`The other process sent an error that is not an error record: ${safeString(record).slice(0, 200)}`);
+  }
   const name = own(record, 'name');
   const message = own(record, 'message');
   const Ctor = (typeof name === 'string' ? BUILTIN.get(name) : undefined) ?? Error;

@@ -66,7 +66,8 @@ describe('Prefork: a child that writes hostile bytes to its channel (fuzz, real 
           expect(['protocol', 'exit', 'timeout'], hostile.what).toContain(first?.reason);
           if (first?.reason === 'protocol') {
             expect(first.error, hostile.what).toMatchObject({ code: 'ERR_PROTOCOL' });
-            expect(first.status, hostile.what).toBe(137);
+            // Killed for it, unless it had already exited by itself when its last bytes were read.
+            if (first.signal !== null) expect(first.status, hostile.what).toBe(137);
           }
           expectHealthySecond(events, hostile.what);
         }),
