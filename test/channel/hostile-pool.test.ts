@@ -123,12 +123,12 @@ describe('a worker that writes hostile bytes to its channel (fuzz, real children
             }),
           );
           try {
-            // After READY the garbage may land before or after the job: either way the job settles,
-            // and the next one is served.
+            // The job settles, and the next one is served. (Before READY the first job should always
+            // go to the replacement worker; the engine can still send it to a worker it is killing,
+            // see the it.fails probe 'INIT_ERROR then READY' below.)
             const first = await settle(pool.run('first'), hostile.what);
             if (first.ok) expect(first.value, hostile.what).toMatchObject({ echo: 'first' });
             else expectCodedError(first.error, hostile.what);
-            if (stage !== 'ready') expect(first.ok, `${hostile.what}: a failed start is retried`).toBe(true);
             await expectServes(pool, hostile.what);
           } finally {
             await pool.close({ force: true });
@@ -225,6 +225,18 @@ describe('the issue\'s probes, against real children', () => {
     const next = await settle(pool.run('next'), 'the next job');
     expect(next).toMatchObject({ ok: true, value: { echo: 'next' } });
     expect(exits.map((e) => e.reason)).toEqual(['protocol']);
+  });
+
+  // Needs the engine to stop dispatching to a worker it has killed (see the report).
+  it.fails('INIT_ERROR then READY in one write, before the real READY: the first job is not sent to the worker being killed', async () => {
+    const exits: WorkerExitEvent[] = [];
+    const initError = Buffer.from([7, 0, 0, 0, 21, 0, 0, 0, 0, 1, 0x7b]);
+    const ready = Buffer.from([7, 0, 0, 0, 20, 0, 0, 0, 0, 1, 0x31]);
+    const pool = track(new Pool({ worker: WORKER, workers: 1, timeout: 4000, initData: { stage: 'init', hostile: Buffer.concat([initError, ready]).toString('hex'), token: token() } }));
+    pool.on('workerExit', (event) => exits.push(event));
+    const first = await settle(pool.run('first'), 'the first job');
+    expect(first).toMatchObject({ ok: true, value: { echo: 'first' } });
+    expect(exits.map((e) => e.reason)).toEqual(['init-failure']);
   });
 
   // Needs the engine to read results with a limit of maxMessageSize + HEADER_SIZE (lead's WorkerProcess, see the report).
