@@ -72,25 +72,42 @@ export class FrameReader {
     // A big frame arrives in many chunks: nothing to do until it is complete.
     if (this.#buffered < this.#needed) return;
     for (;;) {
+      const first = this.#chunks[0] as Buffer;
+      const head = this.#head;
+      const inFirst = first.length - head;
       if (this.#needed === 0) {
         if (this.#buffered < 4) return;
-        const length = this.#uint32(0);
+        // The usual case, many small frames in one chunk, reads the header straight from it.
+        const length = inFirst >= 4 ? first.readUInt32LE(head) : this.#uint32();
         if (length < HEADER_SIZE - 4 || length + 4 > this.#maxFrameSize) {
           this.#fail(`invalid frame length ${length} (the most accepted is ${this.#maxFrameSize - 4})`);
         }
         if (this.#buffered < 5) return;
-        const kind = this.#byte(4);
         if (this.#kindLimit) {
+          const kind = inFirst >= 5 ? (first[head + 4] as number) : this.#byte(4);
           const limit = this.#kindLimit(kind);
           if (limit === false || limit === 0) this.#fail(`invalid frame kind ${kind}`);
           if (typeof limit === 'number' && length + 4 > limit) this.#fail(`invalid frame length ${length} for kind ${kind} (the most accepted is ${limit - 4})`);
         }
         this.#needed = 4 + length;
       }
-      if (this.#buffered < this.#needed) return;
-      const frame = this.#take(this.#needed);
+      const size = this.#needed;
+      if (this.#buffered < size) return;
       this.#needed = 0;
-      this.#onFrame(frame[4] as KindCode, frame.readUInt32LE(5), frame.subarray(HEADER_SIZE));
+      this.#buffered -= size;
+      let frame = first;
+      let at = head;
+      if (inFirst >= size) {
+        this.#head = head + size;
+        if (this.#head === first.length) {
+          this.#chunks.shift();
+          this.#head = 0;
+        }
+      } else {
+        frame = this.#assemble(size);
+        at = 0;
+      }
+      this.#onFrame(frame[at + 4] as KindCode, frame.readUInt32LE(at + 5), frame.subarray(at + HEADER_SIZE, at + size));
       if (this.#buffered === 0) return;
     }
   }
@@ -109,32 +126,22 @@ export class FrameReader {
 
   #byte(index: number): number {
     let at = this.#head + index;
-    for (const chunk of this.#chunks) {
+    const chunks = this.#chunks;
+    for (let i = 0; i < chunks.length; i++) {
+      const chunk = chunks[i] as Buffer;
       if (at < chunk.length) return chunk[at] as number;
       at -= chunk.length;
     }
     return 0;
   }
 
-  #uint32(index: number): number {
-    const first = this.#chunks[0] as Buffer;
-    if (first.length - this.#head >= index + 4) return first.readUInt32LE(this.#head + index);
-    return (this.#byte(index) | (this.#byte(index + 1) << 8) | (this.#byte(index + 2) << 16)) + this.#byte(index + 3) * 0x1000000;
+  /** The frame length at the front, when its 4 bytes span chunks. */
+  #uint32(): number {
+    return (this.#byte(0) | (this.#byte(1) << 8) | (this.#byte(2) << 16)) + this.#byte(3) * 0x1000000;
   }
 
-  /** Takes `size` bytes from the front: a view when one chunk holds them, else a copy of its own. */
-  #take(size: number): Buffer {
-    const first = this.#chunks[0] as Buffer;
-    const start = this.#head;
-    this.#buffered -= size;
-    if (first.length - start >= size) {
-      this.#head += size;
-      if (this.#head === first.length) {
-        this.#chunks.shift();
-        this.#head = 0;
-      }
-      return first.subarray(start, start + size);
-    }
+  /** Copies the `size` bytes at the front, which span chunks, into memory of their own. */
+  #assemble(size: number): Buffer {
     const frame = size >= OWN_MEMORY_FROM ? Buffer.allocUnsafeSlow(size) : Buffer.allocUnsafe(size);
     let filled = 0;
     while (filled < size) {
