@@ -31,9 +31,11 @@ export class FrameError extends Error {
 /**
  * Cuts a byte stream into frames. Every header is checked as soon as its bytes are there: the
  * length (at most `maxFrameSize`, header included) once 4 bytes are in, the kind once the fifth
- * is, so garbage is refused before anything is buffered for it, and a reader holds at most one
- * frame's bytes. Chunks are kept as a list: a frame that spans them is copied once, into memory
- * of exactly its size, and its payload shares memory with no other frame.
+ * is, so garbage is refused before anything is buffered for it, and a reader never holds more
+ * than one unfinished frame of at most the limit (plus what the read that ends it brought).
+ * Chunks are kept as a list: a frame that spans them is copied once, into memory of exactly its
+ * size, so a big payload needs no second copy and holds no other frame's bytes. (Payloads of
+ * frames read in one chunk are views into it: the codec copies what it keeps of them.)
  */
 export class FrameReader {
   #chunks: Buffer[] = [];
