@@ -1,7 +1,9 @@
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvalidOptionError } from './errors.js';
+import { unknownNodeFlag } from './node-flags.js';
 
 /** Information a parent callback receives about its caller. */
 export interface CallbackInfo {
@@ -193,16 +195,67 @@ export function normalizeSpawn(options: { env?: unknown; execArgv?: unknown; cwd
   execArgv: string[];
   cwd: string | undefined;
 } {
-  if (options.env !== undefined && (typeof options.env !== 'object' || options.env === null)) {
-    throw new InvalidOptionError('env', `expected an object of environment variables, got ${describe(options.env)}.`);
+  return { env: checkEnv(options.env), execArgv: checkExecArgv(options.execArgv), cwd: checkCwd(options.cwd) };
+}
+
+/**
+ * Everything `spawn` would refuse is refused here, where the option can be named: otherwise a
+ * pool with `minWorkers: 0` would only fail at its first `run()`, with a codeless spawn error.
+ * The environment is copied: a later change to the caller's object cannot make a spawn fail.
+ */
+function checkEnv(env: unknown): NodeJS.ProcessEnv | undefined {
+  if (env === undefined) return undefined;
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) {
+    throw new InvalidOptionError('env', `expected an object of environment variables, got ${describe(env)}.`);
   }
-  if (options.execArgv !== undefined && (!Array.isArray(options.execArgv) || options.execArgv.some((a) => typeof a !== 'string'))) {
+  const copy: NodeJS.ProcessEnv = {};
+  for (const key of Object.keys(env)) {
+    const value = (env as Record<string, unknown>)[key];
+    if (key.includes('\0')) throw new InvalidOptionError('env', `the variable name ${JSON.stringify(key)} contains a NUL byte, which no environment variable can hold.`);
+    if (value === undefined) continue;
+    if (typeof value !== 'string') {
+      throw new InvalidOptionError('env', `env.${key} is ${describe(value)}: environment values must be strings${typeof value === 'number' || typeof value === 'boolean' ? ` (write "${String(value)}")` : ''}.`);
+    }
+    if (value.includes('\0')) throw new InvalidOptionError('env', `env.${key} contains a NUL byte, which no environment variable can hold.`);
+    copy[key] = value;
+  }
+  return copy;
+}
+
+function checkExecArgv(execArgv: unknown): string[] {
+  if (execArgv === undefined) return [];
+  if (!Array.isArray(execArgv) || execArgv.some((a) => typeof a !== 'string')) {
     throw new InvalidOptionError('execArgv', 'expected an array of strings such as ["--max-old-space-size=64"].');
   }
-  if (options.cwd !== undefined && (typeof options.cwd !== 'string' || options.cwd === '')) {
-    throw new InvalidOptionError('cwd', `expected a directory path, got ${describe(options.cwd)}.`);
+  for (const [index, arg] of (execArgv as string[]).entries()) {
+    if (arg.includes('\0')) throw new InvalidOptionError('execArgv', `execArgv[${index}] contains a NUL byte, which no command-line argument can hold.`);
+    if (arg === '') throw new InvalidOptionError('execArgv', `execArgv[${index}] is an empty string; Node would take it for the script to run.`);
   }
-  return { env: options.env as NodeJS.ProcessEnv | undefined, execArgv: (options.execArgv as string[] | undefined) ?? [], cwd: options.cwd as string | undefined };
+  const unknown = unknownNodeFlag(execArgv as string[]);
+  if (unknown !== undefined) {
+    throw new InvalidOptionError('execArgv', `${JSON.stringify(unknown)} is not a flag this Node (${process.version}) knows; see \`node --help\` and \`node --v8-options\`.`);
+  }
+  // A known flag with a value Node refuses (--max-old-space-size=abc) is only found by Node: the
+  // child exits with "bad option" and the start fails with ERR_WORKER_INIT, its stderr included.
+  return [...(execArgv as string[])];
+}
+
+function checkCwd(cwd: unknown): string | undefined {
+  if (cwd === undefined) return undefined;
+  if (typeof cwd !== 'string' || cwd === '') {
+    throw new InvalidOptionError('cwd', `expected a directory path, got ${describe(cwd)}.`);
+  }
+  if (cwd.includes('\0')) throw new InvalidOptionError('cwd', 'the path contains a NUL byte.');
+  let stats;
+  try {
+    stats = statSync(cwd);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be reached (permission denied)' : `cannot be read (${code ?? (error as Error).message})`;
+    throw new InvalidOptionError('cwd', `${JSON.stringify(cwd)} ${why}; pass an existing directory.`);
+  }
+  if (!stats.isDirectory()) throw new InvalidOptionError('cwd', `${JSON.stringify(cwd)} is not a directory; pass the directory the workers should run in.`);
+  return cwd;
 }
 
 export function normalizeOptions(options: PoolOptions<any, any>): NormalizedOptions {

@@ -1,4 +1,6 @@
-import { deserialize, serialize } from 'node:v8';
+import { ProtocolError, UnserializableError } from '../errors.js';
+import { HEADER_SIZE } from './messages.js';
+import { deserialize, hasSelfCausedError, serialize, V8_ERROR_TAG } from './v8-views.js';
 
 /**
  * Values cross the process boundary with structured-clone semantics.
@@ -9,8 +11,14 @@ import { deserialize, serialize } from 'node:v8';
  * references, holes, extra array properties, class instances, ...) falls back to v8.serialize,
  * which is structured clone itself. One leading tag byte says which codec produced the bytes.
  *
- * One deliberate difference from `structuredClone`: a Buffer comes back as a Buffer (Node's
- * serializer tags it), where `structuredClone` would give a plain Uint8Array.
+ * Decoded values never share memory with the frame they came in: typed arrays, DataViews and
+ * ArrayBuffers get buffers of their own, exactly as `structuredClone` gives them (a view keeps
+ * its offset into its own copy of the buffer it had, and views that shared a buffer share the
+ * copy). Bytes of another job in the same read must never show through a view's `.buffer`.
+ *
+ * One deliberate difference from `structuredClone`: a Buffer comes back as a Buffer of its own
+ * bytes only (its `.buffer` holds nothing else), where `structuredClone` would give a plain
+ * Uint8Array over a copy of the whole (often pooled, 8 KiB) memory behind it.
  */
 
 export const TAG_UNDEFINED = 0;
@@ -101,6 +109,11 @@ export function encodeValue(value: unknown): Buffer {
 const BYTES_HEADERS = [Buffer.from([TAG_BYTES, BYTES_BUFFER]), Buffer.from([TAG_BYTES, BYTES_UINT8ARRAY])] as const;
 const V8_HEADER = Buffer.from([TAG_V8]);
 
+/** A Uint8Array that is all of its own ArrayBuffer: its bytes alone say everything structuredClone keeps. */
+function isWholeUint8Array(value: Uint8Array): boolean {
+  return value.constructor === Uint8Array && value.byteOffset === 0 && value.byteLength === value.buffer.byteLength && !('resizable' in value.buffer && value.buffer.resizable);
+}
+
 /**
  * `encodeValue`'s bytes as a head and, for binary and v8 values, the body that `encodeValue`
  * would copy after it: a writer that writes the two one after the other (the frame writer)
@@ -109,25 +122,55 @@ const V8_HEADER = Buffer.from([TAG_V8]);
 export function encodeValueParts(value: unknown): [Buffer] | [Buffer, Uint8Array] {
   if (value instanceof Uint8Array) {
     // Binary payloads skip the serializer, which would copy them twice.
-    const subtype = Buffer.isBuffer(value) ? BYTES_BUFFER : value.constructor === Uint8Array ? BYTES_UINT8ARRAY : -1;
-    if (subtype !== -1) return [BYTES_HEADERS[subtype], value];
+    if (Buffer.isBuffer(value)) return [BYTES_HEADERS[BYTES_BUFFER], value];
+    if (isWholeUint8Array(value)) return [BYTES_HEADERS[BYTES_UINT8ARRAY], value];
   }
   if (value === undefined) return [UNDEFINED_BYTES];
   const text = jsonText(value);
   if (text !== undefined) return [jsonBytes(text)];
-  return [V8_HEADER, serialize(value)];
+  const bytes = serialize(value);
+  if (bytes.indexOf(V8_ERROR_TAG) !== -1 && hasSelfCausedError(value)) {
+    throw new UnserializableError('value', new Error('an Error is its own cause (directly or through its cause chain); such a value cannot be read back'));
+  }
+  return [V8_HEADER, bytes];
 }
 
-/** Decodes bytes made by `encodeValue`; `bytes` may be a view into a larger frame buffer. */
+/** Bytes before a top-level Buffer's own in its frame: the frame header and two tag bytes. */
+const BYTES_PREFIX = HEADER_SIZE + 2;
+
+/**
+ * True when `view`'s memory holds nothing but it and (at most) its own frame's header: the frame
+ * reader gives a big frame that spanned reads memory of its own, and such a Buffer is not copied.
+ */
+function ownsMemory(view: Buffer): boolean {
+  return view.byteOffset <= BYTES_PREFIX && view.byteOffset + view.byteLength === view.buffer.byteLength;
+}
+
+/**
+ * Decodes bytes made by `encodeValue`; `bytes` may be a view into a larger frame buffer (the
+ * decoded value never is). Bytes that do not decode come from a broken or hostile peer (what the
+ * sender could encode, this reads back): they throw ERR_PROTOCOL.
+ */
 export function decodeValue(bytes: Buffer): unknown {
   const tag = bytes[0];
   if (tag === TAG_JSON) return JSON.parse(bytes.toString('utf8', 1));
   if (tag === TAG_UNDEFINED) return undefined;
-  if (tag === TAG_V8) return deserialize(bytes.subarray(1));
-  if (tag === TAG_BYTES) {
-    // A view into the frame, as Node's deserializer gives for typed arrays: no copy.
-    const view = bytes.subarray(2);
-    return bytes[1] === BYTES_BUFFER ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  if (tag === TAG_V8) {
+    try {
+      return deserialize(bytes.subarray(1));
+    } catch (error) {
+      throw new ProtocolError(`Bytes received could not be decoded: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
-  throw new Error(`unknown value tag ${String(tag)}`);
+  if (tag === TAG_BYTES) {
+    const view = bytes.subarray(2);
+    if (bytes[1] === BYTES_BUFFER) {
+      if (ownsMemory(view)) return view;
+      const copy = Buffer.allocUnsafeSlow(view.byteLength);
+      view.copy(copy);
+      return copy;
+    }
+    return new Uint8Array(view);
+  }
+  throw new ProtocolError(`Bytes received could not be decoded: unknown value tag ${String(tag)}.`);
 }

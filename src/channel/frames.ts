@@ -2,8 +2,21 @@ import type { Socket } from 'node:net';
 import { HEADER_SIZE, type KindCode } from './messages.js';
 import { StagingBuffers } from './staging.js';
 
-/** Frames longer than this on the wire are treated as garbage: no real message comes near it. */
-const HARD_FRAME_LIMIT = 2 ** 31 - 1;
+/**
+ * The longest frame any reader accepts, header included: a message of the largest size the
+ * options allow (2 GiB - 1) and its header. A reader for one direction is given a lower limit.
+ */
+export const HARD_FRAME_LIMIT = 2 ** 31 - 1 + HEADER_SIZE;
+
+/** A frame spanning reads is assembled in memory of its own from this size on (not the shared pool). */
+const OWN_MEMORY_FROM = 4096;
+
+/**
+ * Which kinds a reader accepts: `false` (or 0) refuses the kind, `true` accepts it up to the
+ * reader's `maxFrameSize`, a number accepts it up to that many bytes, header included (a frame
+ * that only ever carries a few bytes, such as READY, is refused at its header when it claims more).
+ */
+export type KindLimit = (kind: number) => boolean | number;
 
 /** What a FrameWriter writes to: a net.Socket, or the child's blocking answer fd (child/sync-sink.ts). */
 export type FrameSink = Pick<Socket, 'cork' | 'uncork' | 'writableLength' | 'destroyed' | 'writable'> & {
@@ -12,65 +25,144 @@ export type FrameSink = Pick<Socket, 'cork' | 'uncork' | 'writableLength' | 'des
 
 export type FrameHandler = (kind: KindCode, id: number, payload: Buffer) => void;
 
+/** The byte stream is not a frame stream: the peer is broken or hostile. */
+export class FrameError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FrameError';
+  }
+}
+
 /**
- * Cuts a byte stream into frames. Chunks are kept as a list and joined only when a frame spans
- * them, so a multi-megabyte payload is copied once, not once per chunk.
+ * Cuts a byte stream into frames. Every header is checked as soon as its bytes are there: the
+ * length (at most `maxFrameSize`, header included) once 4 bytes are in, the kind once the fifth
+ * is, so garbage is refused before anything is buffered for it, and a reader never holds more
+ * than one unfinished frame of at most the limit (plus what the read that ends it brought).
+ * Chunks are kept as a list: a frame that spans them is copied once, into memory of exactly its
+ * size, so a big payload needs no second copy and holds no other frame's bytes. (Payloads of
+ * frames read in one chunk are views into it: the codec copies what it keeps of them.)
  */
 export class FrameReader {
   #chunks: Buffer[] = [];
+  /** Where the unread bytes start in `#chunks[0]`. */
+  #head = 0;
   #buffered = 0;
-  /** Bytes the incomplete frame at the front needs in all; 0 when unknown. */
+  /** Size of the frame at the front once its header was checked; 0 before. */
   #needed = 0;
+  #error: FrameError | undefined;
   readonly #onFrame: FrameHandler;
-  readonly #maxFrame: number;
-  readonly #isKind: ((kind: number) => boolean) | undefined;
+  readonly #maxFrameSize: number;
+  readonly #kindLimit: KindLimit | undefined;
 
-  /** `isKind` lets garbage be caught at its header, before waiting for a "frame" of its length. */
-  constructor(onFrame: FrameHandler, maxFrame = HARD_FRAME_LIMIT, isKind?: (kind: number) => boolean) {
+  /**
+   * @param maxFrameSize the longest frame accepted, its 9-byte header included (for results: the
+   *   largest message allowed plus `HEADER_SIZE`); a longer one is refused at its header.
+   * @param kindLimit the kinds this side may receive (see `KindLimit`): any other, or a frame
+   *   longer than its kind may be, is refused at its header too.
+   */
+  constructor(onFrame: FrameHandler, maxFrameSize = HARD_FRAME_LIMIT, kindLimit?: KindLimit) {
     this.#onFrame = onFrame;
-    this.#maxFrame = Math.min(maxFrame, HARD_FRAME_LIMIT);
-    this.#isKind = isKind;
+    this.#maxFrameSize = Math.min(maxFrameSize, HARD_FRAME_LIMIT);
+    this.#kindLimit = kindLimit;
   }
 
-  /** Feeds bytes; throws an Error when the stream is not a valid frame stream. */
+  /**
+   * Feeds bytes; calls the handler for every frame completed (an error it throws propagates, with
+   * the reader ready for the next push). Throws a FrameError when the stream is not a valid frame
+   * stream, and again on every later push.
+   */
   push(chunk: Buffer): void {
+    if (this.#error) throw this.#error;
+    if (chunk.length === 0) return;
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
-    // A big frame arrives in many chunks: join them once, when it is complete (not once per chunk).
-    if (this.#buffered < 4 || this.#buffered < this.#needed) return;
-    this.#needed = 0;
-    let buffer = this.#chunks.length === 1 ? chunk : Buffer.concat(this.#chunks, this.#buffered);
-    let offset = 0;
-    while (buffer.length - offset >= 4) {
-      const length = buffer.readUInt32LE(offset);
-      if (length < HEADER_SIZE - 4 || length > this.#maxFrame) {
-        throw new Error(`invalid frame length ${length}`);
-      }
-      if (this.#isKind && buffer.length - offset > 4 && !this.#isKind(buffer[offset + 4] as number)) {
-        throw new Error(`invalid frame kind ${buffer[offset + 4]}`);
-      }
-      if (buffer.length - offset - 4 < length) {
+    // A big frame arrives in many chunks: nothing to do until it is complete.
+    if (this.#buffered < this.#needed) return;
+    for (;;) {
+      const first = this.#chunks[0] as Buffer;
+      const head = this.#head;
+      const inFirst = first.length - head;
+      if (this.#needed === 0) {
+        if (this.#buffered < 4) return;
+        // The usual case, many small frames in one chunk, reads the header straight from it.
+        const length = inFirst >= 4 ? first.readUInt32LE(head) : this.#uint32();
+        if (length < HEADER_SIZE - 4 || length + 4 > this.#maxFrameSize) {
+          this.#fail(`invalid frame length ${length} (the most accepted is ${this.#maxFrameSize - 4})`);
+        }
+        if (this.#buffered < 5) return;
+        if (this.#kindLimit) {
+          const kind = inFirst >= 5 ? (first[head + 4] as number) : this.#byte(4);
+          const limit = this.#kindLimit(kind);
+          if (limit === false || limit === 0) this.#fail(`invalid frame kind ${kind}`);
+          if (typeof limit === 'number' && length + 4 > limit) this.#fail(`invalid frame length ${length} for kind ${kind} (the most accepted is ${limit - 4})`);
+        }
         this.#needed = 4 + length;
-        break;
       }
-      const kind = buffer[offset + 4] as KindCode;
-      const id = buffer.readUInt32LE(offset + 5);
-      const payload = buffer.subarray(offset + HEADER_SIZE, offset + 4 + length);
-      offset += 4 + length;
-      this.#onFrame(kind, id, payload);
-    }
-    if (offset === buffer.length) {
-      this.#chunks = [];
-      this.#buffered = 0;
-    } else {
-      buffer = offset === 0 ? buffer : buffer.subarray(offset);
-      this.#chunks = [buffer];
-      this.#buffered = buffer.length;
+      const size = this.#needed;
+      if (this.#buffered < size) return;
+      this.#needed = 0;
+      this.#buffered -= size;
+      let frame = first;
+      let at = head;
+      if (inFirst >= size) {
+        this.#head = head + size;
+        if (this.#head === first.length) {
+          this.#chunks.shift();
+          this.#head = 0;
+        }
+      } else {
+        frame = this.#assemble(size);
+        at = 0;
+      }
+      this.#onFrame(frame[at + 4] as KindCode, frame.readUInt32LE(at + 5), frame.subarray(at + HEADER_SIZE, at + size));
+      if (this.#buffered === 0) return;
     }
   }
 
   get buffered(): number {
     return this.#buffered;
+  }
+
+  #fail(message: string): never {
+    this.#error = new FrameError(message);
+    this.#chunks = [];
+    this.#head = 0;
+    this.#buffered = 0;
+    throw this.#error;
+  }
+
+  #byte(index: number): number {
+    let at = this.#head + index;
+    const chunks = this.#chunks;
+    for (let i = 0; i < chunks.length; i++) {
+      const chunk = chunks[i] as Buffer;
+      if (at < chunk.length) return chunk[at] as number;
+      at -= chunk.length;
+    }
+    return 0;
+  }
+
+  /** The frame length at the front, when its 4 bytes span chunks. */
+  #uint32(): number {
+    return (this.#byte(0) | (this.#byte(1) << 8) | (this.#byte(2) << 16)) + this.#byte(3) * 0x1000000;
+  }
+
+  /** Copies the `size` bytes at the front, which span chunks, into memory of their own. */
+  #assemble(size: number): Buffer {
+    const frame = size >= OWN_MEMORY_FROM ? Buffer.allocUnsafeSlow(size) : Buffer.allocUnsafe(size);
+    let filled = 0;
+    while (filled < size) {
+      const chunk = this.#chunks[0] as Buffer;
+      const count = Math.min(chunk.length - this.#head, size - filled);
+      chunk.copy(frame, filled, this.#head, this.#head + count);
+      filled += count;
+      this.#head += count;
+      if (this.#head === chunk.length) {
+        this.#chunks.shift();
+        this.#head = 0;
+      }
+    }
+    return frame;
   }
 }
 

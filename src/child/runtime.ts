@@ -2,6 +2,7 @@ import { Socket } from 'node:net';
 import { decodeValue, encodeValue, encodeValueParts, jsonBytes, jsonText, TAG_JSON } from '../channel/codec.js';
 import { fromErrorRecord, toErrorRecord, type ErrorRecord } from '../channel/error-wire.js';
 import { FrameReader, FrameWriter } from '../channel/frames.js';
+import { parentKindLimit } from '../channel/limits.js';
 import { ANSWER_FD, CHANNEL_FD, Kind, type KindCode } from '../channel/messages.js';
 import { MessageTooLargeError, TaskUnknownError, UnserializableError } from '../errors.js';
 import { startOrphanWatchdog } from './watchdog.js';
@@ -77,7 +78,7 @@ export class WorkerRuntime {
     this.#handlers = handlers;
     // A load failure is reported when INIT arrives; keep Node from calling it unhandled meanwhile.
     handlers.catch(() => undefined);
-    const reader = new FrameReader((kind, id, payload) => this.#onFrame(kind, id, payload));
+    const reader = new FrameReader((kind, id, payload) => this.#onFrame(kind, id, payload), undefined, parentKindLimit);
     socket.on('data', (chunk: Buffer) => {
       try {
         reader.push(chunk);
@@ -174,7 +175,14 @@ export class WorkerRuntime {
         const call = this.#calls.get(id);
         if (!call) return;
         this.#calls.delete(id);
-        const value = decodeValue(payload);
+        let value: unknown;
+        try {
+          value = decodeValue(payload);
+        } catch (error) {
+          // The parent's answer did not decode: that call fails, the worker lives on.
+          call.reject(error);
+          return;
+        }
         if (kind === Kind.CALLBACK_RESULT) call.resolve(value);
         else call.reject(fromErrorRecord(value as ErrorRecord));
         return;

@@ -3,6 +3,7 @@ import { Socket } from 'node:net';
 import { encodeValue, decodeValue } from '../channel/codec.js';
 import { fromErrorRecord, toErrorRecord, type ErrorRecord } from '../channel/error-wire.js';
 import { FrameReader, FrameWriter, frameHeader } from '../channel/frames.js';
+import { parentKindLimit } from '../channel/limits.js';
 import { CHANNEL_FD, Kind } from '../channel/messages.js';
 import { UnserializableError } from '../errors.js';
 import type { FinalMessage } from './types.js';
@@ -34,10 +35,16 @@ export class PreforkChannel {
       if (!call) return;
       this.#calls.delete(id);
       if (this.#calls.size === 0) this.#socket.unref();
-      const value = decodeValue(payload);
+      let value: unknown;
+      try {
+        value = decodeValue(payload);
+      } catch (error) {
+        call.reject(error);
+        return;
+      }
       if (kind === Kind.CALLBACK_RESULT) call.resolve(value);
       else call.reject(fromErrorRecord(value as ErrorRecord));
-    });
+    }, undefined, parentKindLimit);
     this.#socket.on('data', (chunk: Buffer) => {
       try {
         reader.push(chunk);

@@ -1,6 +1,8 @@
 import { decodeValue } from '../channel/codec.js';
 import { fromErrorRecord, type ErrorRecord } from '../channel/error-wire.js';
 import { Kind, type KindCode } from '../channel/messages.js';
+import { ProtocolError } from '../errors.js';
+import { MAX_MESSAGE_SIZE } from '../options.js';
 import { CallbackService } from '../scheduler/callbacks.js';
 import { WorkerProcess } from '../supervisor/worker-process.js';
 import { SignalTrap } from './signal-trap.js';
@@ -23,6 +25,8 @@ interface Child {
   timedOut: boolean;
   /** Asked to stop because maxWorkers went down. */
   retiring: boolean;
+  /** What the child wrote that is not a prefork frame, when it did (it was killed for it). */
+  garbage: Error | undefined;
 }
 
 interface Run {
@@ -239,16 +243,21 @@ export class PreforkEngine {
       timer: undefined,
       timedOut: false,
       retiring: false,
+      garbage: undefined,
     } as unknown as Child;
     child.proc = new WorkerProcess(
       {
         args: config.args,
         execArgv: config.execArgv,
         env: config.spawnEnv ? { ...(config.env ?? process.env), ...config.spawnEnv() } : config.env,
+        maxMessageSize: MAX_MESSAGE_SIZE,
         cwd: config.cwd,
       },
       {
         frame: (kind, id, payload) => this.#onFrame(child, kind, id, payload),
+        garbage: (error) => {
+          child.garbage ??= new ProtocolError(`The prefork child wrote bytes that are not forkpool frames to its channel (fd 3): ${error.message}.`);
+        },
         exit: (code, signal, error) => this.#onExit(child, code, signal, error),
       },
     );
@@ -264,22 +273,39 @@ export class PreforkEngine {
     if (pid !== undefined) this.#hook(() => config.afterFork?.(pid));
   }
 
+  /** Never throws: whatever a child sends ends in an answer, its final payload, or its being killed. */
   #onFrame(child: Child, kind: KindCode, id: number, payload: Buffer): void {
-    switch (kind) {
-      case Kind.CALLBACK:
-        this.#callbacks.handle(child.proc, child.id, id, payload);
-        return;
-      case Kind.FINAL:
-        try {
-          child.final = decodeValue(payload) as FinalMessage;
-        } catch (error) {
-          child.final = { error };
-        }
-        return;
-      default:
-        // Only forkpool's child runtime talks on this channel; anything else is a broken child.
-        child.proc.kill('protocol');
+    // Killed for garbage already: what it sends until it is gone counts for nothing.
+    if (child.garbage) return;
+    try {
+      switch (kind) {
+        case Kind.CALLBACK:
+          this.#callbacks.handle(child.proc, child.id, id, payload);
+          return;
+        case Kind.FINAL:
+          try {
+            child.final = decodeValue(payload) as FinalMessage;
+          } catch (error) {
+            child.final = { error };
+          }
+          if (typeof child.final !== 'object' || child.final === null || !('payload' in child.final || 'error' in child.final)) {
+            this.#protocolError(child, 'a final message that is neither { payload } nor { error }');
+          }
+          return;
+        default:
+          // Only forkpool's child runtime talks on this channel; anything else is a broken child.
+          this.#protocolError(child, `a frame of kind ${kind}, which a prefork child never sends`);
+      }
+    } catch (error) {
+      // A callback request so malformed that answering it threw (e.g. a name that is no string).
+      this.#protocolError(child, `a frame of kind ${kind} that could not be handled (${error instanceof Error ? error.message : String(error)})`);
     }
+  }
+
+  #protocolError(child: Child, what: string): void {
+    child.final = undefined;
+    child.garbage ??= new ProtocolError(`The prefork child sent ${what}; it was killed.`);
+    child.proc.kill('protocol');
   }
 
   #onExit(child: Child, exitCode: number | null, signal: NodeJS.Signals | null, error: Error | undefined): void {
@@ -289,6 +315,7 @@ export class PreforkEngine {
     let reason: ReapReason;
     let status: number;
     if (child.timedOut) [reason, status] = ['timeout', TIMEOUT_STATUS];
+    else if (child.garbage) [reason, status] = ['protocol', signal ? signalStatus(signal) : exitCode ?? SPAWN_ERROR_STATUS];
     else if (signal) [reason, status] = ['signal', signalStatus(signal)];
     else if (exitCode === null) [reason, status] = ['spawn-error', SPAWN_ERROR_STATUS];
     else [reason, status] = ['exit', exitCode];
@@ -306,7 +333,7 @@ export class PreforkEngine {
       reason,
       finished: final !== undefined,
       payload: final && 'payload' in final ? final.payload : undefined,
-      error: final && 'error' in final ? decodeError(final.error) : error,
+      error: child.garbage ?? (final && 'error' in final ? decodeError(final.error) : error),
       generation: child.generation,
     };
     const onChildReap = this.#config.onChildReap;

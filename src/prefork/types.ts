@@ -1,7 +1,11 @@
 import type { CallbackHandler } from '../options.js';
 
-/** How a child's end is summed up in `ChildReapEvent.reason`. */
-export type ReapReason = 'exit' | 'signal' | 'timeout' | 'spawn-error';
+/**
+ * How a child's end is summed up in `ChildReapEvent.reason`. `'protocol'`: the child wrote bytes
+ * on its channel that are not the frames a prefork child sends, and the manager killed it
+ * (SIGKILL, status 137); the event's `error` says what was wrong.
+ */
+export type ReapReason = 'exit' | 'signal' | 'timeout' | 'spawn-error' | 'protocol';
 
 /** What `onChildReap` receives for every child, once, after it has exited and been reaped. */
 export interface ChildReapEvent {

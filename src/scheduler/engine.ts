@@ -460,7 +460,12 @@ export class PoolEngine {
   }
 
   #onReady(slot: WorkerSlot): void {
-    if (slot.state !== 'starting') return;
+    // READY from a worker that is not starting, or that is being killed already (its INIT_ERROR
+    // came first), is a broken protocol: no job may go to it.
+    if (slot.state !== 'starting' || slot.proc.reason !== undefined) {
+      if (slot.state !== 'starting' && slot.state !== 'retiring') slot.proc.kill('protocol');
+      return;
+    }
     clearStartTimer(slot);
     slot.state = 'ready';
     this.#policy.ready();
@@ -473,6 +478,11 @@ export class PoolEngine {
   }
 
   #onInitError(slot: WorkerSlot, payload: Buffer): void {
+    // Only a starting worker can fail its start; one that already served says nonsense.
+    if (slot.state !== 'starting') {
+      slot.proc.kill('protocol');
+      return;
+    }
     let cause: unknown;
     try {
       cause = fromErrorRecord(decodeValue(payload) as ErrorRecord);
@@ -642,6 +652,7 @@ export class PoolEngine {
         execArgv: this.#options.execArgv,
         env: withAllocatorEnv(this.#options.child ? { ...(this.#options.env ?? process.env), ...this.#options.child.env } : (this.#options.env ?? process.env)),
         cwd: this.#options.cwd,
+        maxMessageSize: this.#options.maxMessageSize,
         poolWorker: true,
         stdout: this.#options.stdout,
       },

@@ -3,7 +3,8 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { encodeValue, jsonBytes, TAG_JSON } from '../channel/codec.js';
 import { FrameReader, FrameWriter } from '../channel/frames.js';
-import { isChildKind, Kind, type KindCode } from '../channel/messages.js';
+import { childKindLimit, frameLimit } from '../channel/limits.js';
+import { Kind, type KindCode } from '../channel/messages.js';
 import { guardedNode } from './parent-death.js';
 import { StderrTail } from './stderr-tail.js';
 
@@ -26,6 +27,8 @@ export interface SpawnSpec {
   execArgv: string[];
   env: NodeJS.ProcessEnv | undefined;
   cwd: string | undefined;
+  /** Largest job or result the parent accepts: a frame longer than it plus its header is refused at the header. */
+  maxMessageSize: number;
   /**
    * A pool worker: answers arrive on a second channel (fd 4, see child/sync-sink.ts), and the
    * worker leads its own process group, so that a signal to the parent's group (a terminal,
@@ -40,6 +43,8 @@ export interface SpawnSpec {
 
 export interface WorkerProcessEvents {
   frame(kind: KindCode, id: number, payload: Buffer): void;
+  /** The channel carried bytes that are not frames (the process is killed): what was wrong. */
+  garbage?(error: Error): void;
   /** The process is gone and reaped; stderr has been read to its end (or for a short while). */
   exit(exitCode: number | null, signal: NodeJS.Signals | null, error: Error | undefined): void;
 }
@@ -104,7 +109,7 @@ export class WorkerProcess {
             throw error;
           });
         }
-      }, undefined, isChildKind);
+      }, frameLimit(spec.maxMessageSize), childKindLimit);
       // Frames written just before the child exited (a prefork child's FINAL, a last result) may be
       // read after the 'exit' event: they count until the exit is reported.
       let garbled = false;
@@ -112,8 +117,9 @@ export class WorkerProcess {
         if (this.#exitReported || garbled) return;
         try {
           reader.push(chunk);
-        } catch {
+        } catch (error) {
           garbled = true;
+          events.garbage?.(error as Error);
           this.reason ??= 'protocol';
           this.kill();
         }
@@ -128,6 +134,7 @@ export class WorkerProcess {
         input.on('data', () => {
           if (this.#exitReported || garbled) return;
           garbled = true;
+          events.garbage?.(new Error('bytes on the jobs channel (fd 3), where a worker sends nothing'));
           this.reason ??= 'protocol';
           this.kill();
         });

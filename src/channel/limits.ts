@@ -1,0 +1,49 @@
+import { HEADER_SIZE, Kind } from './messages.js';
+
+/**
+ * How long each kind of frame may be, for the readers' header checks (`KindLimit`): kinds whose
+ * payload is a pid, `undefined` or nothing are never longer than a few bytes, so a header that
+ * claims more is garbage, refused before anything is buffered for it.
+ */
+export const SMALL_FRAME = HEADER_SIZE + 64;
+
+const FROM_CHILD = new Map<number, boolean | number>([
+  [Kind.READY, SMALL_FRAME],
+  [Kind.RELEASED, SMALL_FRAME],
+  [Kind.RSS, SMALL_FRAME],
+  [Kind.INIT_ERROR, true],
+  [Kind.RESULT, true],
+  [Kind.JOB_ERROR, true],
+  [Kind.CALLBACK, true],
+  [Kind.FINAL, true],
+  [Kind.EXITING, SMALL_FRAME],
+  [Kind.BUSY, true],
+  [Kind.PROGRESS, true],
+  [Kind.TEARDOWN_ERROR, true],
+]);
+
+const FROM_PARENT = new Map<number, boolean | number>([
+  [Kind.RELEASE, SMALL_FRAME],
+  [Kind.SHUTDOWN, SMALL_FRAME],
+  [Kind.INIT, true],
+  [Kind.JOB, true],
+  [Kind.TASK, true],
+  [Kind.ABORT, true],
+  [Kind.CALLBACK_RESULT, true],
+  [Kind.CALLBACK_ERROR, true],
+]);
+
+/** For the parent's reader of a child's channel. */
+export function childKindLimit(kind: number): boolean | number {
+  return FROM_CHILD.get(kind) ?? false;
+}
+
+/** For a child's reader of its parent's channel. */
+export function parentKindLimit(kind: number): boolean | number {
+  return FROM_PARENT.get(kind) ?? false;
+}
+
+/** The longest frame a reader should accept when messages are at most `maxMessageSize` bytes. */
+export function frameLimit(maxMessageSize: number): number {
+  return maxMessageSize + HEADER_SIZE;
+}
