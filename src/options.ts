@@ -246,7 +246,7 @@ function checkCwd(cwd: unknown): string | undefined {
     throw new InvalidOptionError('cwd', `expected a directory path, got ${describe(cwd)}.`);
   }
   if (cwd.includes('\0')) throw new InvalidOptionError('cwd', 'the path contains a NUL byte.');
-  let stats;
+  let stats: ReturnType<typeof statSync>;
   try {
     stats = statSync(cwd);
   } catch (error) {

@@ -38,7 +38,7 @@ const sharedViews = fc
     const buffer = new ArrayBuffer(size);
     new Uint8Array(buffer).fill(fill);
     const made: unknown[] = views.map(({ kind, start, count }) => {
-      const Ctor = VIEW_KINDS[kind]!;
+      const Ctor = VIEW_KINDS[kind] as (typeof VIEW_KINDS)[number];
       const unit = Ctor === DataView ? 1 : (Ctor as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
       const offset = (start % Math.floor(size / unit)) * unit;
       const length = count % (Math.floor((size - offset) / unit) + 1);
@@ -142,7 +142,9 @@ function expectSameClone(expected: unknown, actual: unknown, path: string, seen:
   if (expected instanceof Set) {
     const items = [...(got as Set<unknown>)];
     expect(items.length, `${path}: size`).toBe(expected.size);
-    [...expected].forEach((v, i) => expectSameClone(v, items[i], `${path}<${i}>`, seen));
+    [...expected].forEach((v, i) => {
+      expectSameClone(v, items[i], `${path}<${i}>`, seen);
+    });
     return;
   }
   const keys = Reflect.ownKeys(expected);

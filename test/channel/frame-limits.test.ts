@@ -150,7 +150,7 @@ describe('FrameReader: memory', () => {
     const { reader, frames } = parentReader();
     for (let i = 0; i < stream.length; i += 65536) reader.push(stream.subarray(i, i + 65536));
     expect(frames).toHaveLength(2);
-    const payload = frames[0]!.payload;
+    const payload = (frames[0] as { payload: Buffer }).payload;
     expect(payload.buffer.byteLength).toBe(HEADER_SIZE + big.length);
     expect(Buffer.from(payload.buffer).includes(secret)).toBe(false);
   });

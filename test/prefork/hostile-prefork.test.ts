@@ -46,7 +46,7 @@ async function twoChildren(env: Record<string, string>): Promise<ChildReapEvent[
     await expect(Promise.race([manager.start(), bound])).resolves.toBe('SIGUSR2');
   } finally {
     clearTimeout(timer);
-    await manager.close(true);
+    await manager.close({ force: true });
   }
   return events;
 }
@@ -93,8 +93,9 @@ describe('Prefork: a child that writes hostile bytes to its channel (fuzz, real 
     const events = await twoChildren({ HOSTILE_STAGE: 'throw', HOSTILE_NAME: name });
     expect(events[0]).toMatchObject({ reason: 'exit', status: 1 });
     expect(events[0]?.error).toBeInstanceOf(Error);
-    expect((events[0]?.error as Error).name).toBe(name);
-    expect((events[0]?.error as Error).message).toBe('thrown by a prefork child');
+    const error = events[0]?.error as Error;
+    expect(error.name).toBe(name);
+    expect(error.message).toBe('thrown by a prefork child');
     expectHealthySecond(events, name);
   });
 });
