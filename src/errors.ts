@@ -190,6 +190,29 @@ export class CallbackUnknownError extends ForkpoolError {
   }
 }
 
+export class TaskUnknownError extends ForkpoolError {
+  static {
+    brandError(TaskUnknownError, 'ERR_TASK_UNKNOWN');
+  }
+
+  declare readonly code: 'ERR_TASK_UNKNOWN';
+  /** The task the job asked for (its `name` run option). */
+  readonly task: string;
+  /** The tasks the worker module has: its exported functions but `init` and `teardown`. */
+  readonly tasks: string[];
+  constructor(name: string, known: readonly string[]) {
+    super(
+      'ERR_TASK_UNKNOWN',
+      known.length
+        ? `The worker module has no task "${name}"; its tasks are: ${known.join(', ')}.`
+        : `The worker module has no task "${name}"; it exports no tasks. Export a function named "${name}" from it.`,
+    );
+    this.name = 'TaskUnknownError';
+    this.task = name;
+    this.tasks = [...known];
+  }
+}
+
 export class CallbackFailedError extends ForkpoolError {
   static {
     brandError(CallbackFailedError, 'ERR_CALLBACK_FAILED');
@@ -266,6 +289,7 @@ export const ERROR_CODES = [
   'ERR_NO_PENDING_JOBS',
   'ERR_QUEUE_FULL',
   'ERR_CALLBACK_UNKNOWN',
+  'ERR_TASK_UNKNOWN',
   'ERR_CALLBACK_FAILED',
   'ERR_CALLBACK_TIMEOUT',
   'ERR_PROTOCOL',

@@ -28,6 +28,7 @@ const ARGS: Record<string, unknown[]> = {
   NoPendingJobsError: [],
   QueueFullError: [1],
   CallbackUnknownError: ['log', []],
+  TaskUnknownError: ['resize', ['default']],
   CallbackFailedError: ['log', new Error('boom')],
   CallbackTimeoutError: ['log', 5],
   ProtocolError: ['invalid frame length'],
