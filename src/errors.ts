@@ -190,6 +190,29 @@ export class CallbackUnknownError extends ForkpoolError {
   }
 }
 
+export class TaskUnknownError extends ForkpoolError {
+  static {
+    brandError(TaskUnknownError, 'ERR_TASK_UNKNOWN');
+  }
+
+  declare readonly code: 'ERR_TASK_UNKNOWN';
+  /** The task the job asked for (its `name` run option). */
+  readonly task: string;
+  /** The tasks the worker module has: its exported functions but `init` and `teardown`. */
+  readonly tasks: string[];
+  constructor(name: string, known: readonly string[]) {
+    super(
+      'ERR_TASK_UNKNOWN',
+      known.length
+        ? `The worker module has no task "${name}"; its tasks are: ${known.join(', ')}.`
+        : `The worker module has no task "${name}"; it exports no tasks. Export a function named "${name}" from it.`,
+    );
+    this.name = 'TaskUnknownError';
+    this.task = name;
+    this.tasks = [...known];
+  }
+}
+
 export class CallbackFailedError extends ForkpoolError {
   static {
     brandError(CallbackFailedError, 'ERR_CALLBACK_FAILED');
@@ -251,20 +274,6 @@ export class AbortError extends ForkpoolError {
   constructor(cause?: unknown) {
     super('ABORT_ERR', 'The job was cancelled through its AbortSignal.', cause === undefined ? undefined : { cause });
     this.name = 'AbortError';
-  }
-}
-
-export class TaskUnknownError extends ForkpoolError {
-  static {
-    brandError(TaskUnknownError, 'ERR_TASK_UNKNOWN');
-  }
-
-  declare readonly code: 'ERR_TASK_UNKNOWN';
-  /** The task names the worker module exports. */
-  readonly known: string[];
-  constructor(name: string, known: string[]) {
-    super('ERR_TASK_UNKNOWN', `The worker module has no task ${JSON.stringify(name)}; its tasks are: ${known.join(', ') || '(none)'}. Export a function by that name, or run without "name" for the default export.`);
-    this.known = known;
   }
 }
 

@@ -31,7 +31,7 @@ describe('error codes', () => {
       new forkpool.NoPendingJobsError(),
       new forkpool.QueueFullError(1),
       new forkpool.CallbackUnknownError('a', []),
-      new forkpool.TaskUnknownError('resize', ['default']),
+      new forkpool.TaskUnknownError('resize', ['default', 'thumbnail']),
       new forkpool.CallbackFailedError('a', new Error('b')),
       new forkpool.CallbackTimeoutError('a', 1),
       new forkpool.ProtocolError('invalid frame length'),
@@ -46,6 +46,13 @@ describe('error codes', () => {
       expect(error).toBeInstanceOf(Error);
       expect(error.message.length).toBeGreaterThan(5);
     }
+  });
+
+  it('TaskUnknownError names the task asked for and lists the tasks the module has', () => {
+    const error = new forkpool.TaskUnknownError('resize', ['default', 'thumbnail']);
+    expect(error.message).toBe('The worker module has no task "resize"; its tasks are: default, thumbnail.');
+    expect([error.code, error.task, error.tasks]).toEqual(['ERR_TASK_UNKNOWN', 'resize', ['default', 'thumbnail']]);
+    expect(new forkpool.TaskUnknownError('resize', []).message).toMatch(/exports no tasks/);
   });
 
   it('instanceof ForkpoolError holds for an error branded by another copy of the package', () => {

@@ -18,6 +18,8 @@ export interface QueueRunOptions {
   maxLineBytes?: number;
   workerStdout?: string;
   redisTimeout?: number;
+  task?: string;
+  progress?: boolean;
 }
 
 /**
@@ -49,11 +51,11 @@ export async function runOnQueue(worker: string | undefined, options: QueueRunOp
     throw new UsageError((error as Error).message, { cause: error });
   }
   const runner: Runner = {
-    run: (job) => pool.run(job),
+    run: (job, onProgress) => pool.run(job, { ...(options.task === undefined ? {} : { name: options.task }), ...(onProgress ? { onProgress } : {}) }),
     close: (closeOptions) => pool.close(closeOptions),
     concurrency: QUEUE_CONCURRENCY,
     // Redis away past redisTimeout fails the pending jobs (error lines, exit 1); no error stops every job for good.
     isFatal: () => false,
   };
-  return runSession({ runner, input, output, ordered: options.ordered === true, maxLineBytes: options.maxLineBytes, inputPath: input === process.stdin ? undefined : options.input });
+  return runSession({ runner, input, output, ordered: options.ordered === true, maxLineBytes: options.maxLineBytes, inputPath: input === process.stdin ? undefined : options.input, showProgress: options.progress === true });
 }

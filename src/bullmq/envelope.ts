@@ -2,11 +2,13 @@ import type { ErrorRecord } from '../channel/error-wire.js';
 
 /**
  * What a forkpool job looks like in Redis. `job` is the worker's input (a JSON value); `timeout`
- * is set only when `run(job, { timeout })` overrides the hosts' own limit.
+ * is set only when `run(job, { timeout })` overrides the hosts' own limit, `name` only when the
+ * job runs a named export rather than the default one.
  */
 export interface Envelope {
   job: unknown;
   timeout?: number;
+  name?: string;
 }
 
 export function readEnvelope(data: unknown): Envelope {

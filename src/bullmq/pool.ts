@@ -3,7 +3,6 @@ import { Job, Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AbortError, InvalidOptionError, PoolClosedError, UnserializableError } from '../errors.js';
 import type { CloseOptions } from '../pool.js';
-import type { RunOptions } from '../pool-types.js';
 import type { JobOf, ResultOf } from '../types.js';
 import { OutcomePool } from '../queue/outcome-pool.js';
 import { onAbort as watchAbort } from '../util/abort-listener.js';
@@ -16,6 +15,7 @@ import { failureFromReason } from './failure.js';
 import { Liveness } from './liveness.js';
 import { normalizeProducerOptions, type DistributedPoolOptions, type NormalizedProducerOptions } from './producer-options.js';
 import { Reconciler } from './reconciler.js';
+import { bullmqPriority, checkRunOptions, type DistributedRunOptions } from './run-options.js';
 
 interface PendingJob {
   resolve(value: unknown): void;
@@ -23,6 +23,14 @@ interface PendingJob {
   /** Set once the job is in Redis: only then may its state be polled. */
   added: boolean;
   release?: (() => void) | undefined;
+  onProgress?: ((value: unknown) => void) | undefined;
+}
+
+export interface DistributedPoolEvents {
+  /** A job passed `value` to `ctx.progress(value)` on its host (`jobId` is its BullMQ job id). */
+  progress: [{ jobId: string; value: unknown }];
+  /** Redis trouble: a lost connection, an outage past `redisTimeout`. Jobs report their own errors. */
+  error: [Error];
 }
 
 /** Jobs sent to Redis in one round trip at most. */
@@ -71,6 +79,7 @@ export class DistributedPool<W = any, Mapped = ResultOf<W>> extends OutcomePool<
     this.#events.on('error', (error) => this.#report(error));
     this.#events.on('completed', ({ jobId, returnvalue }) => this.#settle(jobId, true, returnvalue));
     this.#events.on('failed', ({ jobId, failedReason }) => void this.#readFailure(jobId, failedReason));
+    this.#events.on('progress', ({ jobId, data }) => this.#progress(jobId, data));
     this.#ready = withDeadline(Promise.all([this.#queue.waitUntilReady(), this.#events.waitUntilReady()]).then(() => undefined), connectTimeout, 'connect');
     // Jobs report a failed connection; this only keeps it from being an unhandled rejection.
     this.#ready.catch(() => undefined);
@@ -114,8 +123,12 @@ export class DistributedPool<W = any, Mapped = ResultOf<W>> extends OutcomePool<
     return this.#ready;
   }
 
-  /** Runs one job on some host and resolves with its (mapped) result. Jobs and results are JSON. */
-  run(job: JobOf<W>, options: RunOptions = {}): Promise<Mapped> {
+  /**
+   * Runs one job on some host and resolves with its (mapped) result. Jobs, results and progress
+   * values are JSON. `name` picks the worker module's export, `priority` orders the waiting jobs
+   * (BullMQ's `priority`), `onProgress` hears the job's `ctx.progress` values.
+   */
+  run(job: JobOf<W>, options: DistributedRunOptions = {}): Promise<Mapped> {
     if (this.#closing) return Promise.reject(new PoolClosedError());
     if (this.#liveness.expired) return Promise.reject(this.#unavailable());
     const timeout = options.timeout ?? this.#options.timeout;
@@ -125,6 +138,9 @@ export class DistributedPool<W = any, Mapped = ResultOf<W>> extends OutcomePool<
     const { signal } = options;
     if (signal !== undefined && !(signal instanceof AbortSignal)) return Promise.reject(new InvalidOptionError('signal', 'expected an AbortSignal.'));
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
+    const invalid = checkRunOptions(options);
+    if (invalid) return Promise.reject(invalid);
+    const { name, priority = 0, onProgress } = options;
     try {
       if (JSON.stringify(job) === undefined) throw new TypeError(`${typeof job} is not a JSON value`);
     } catch (error) {
@@ -132,7 +148,7 @@ export class DistributedPool<W = any, Mapped = ResultOf<W>> extends OutcomePool<
     }
     const id = this.#idPrefix + this.#nextId++;
     const result = new Promise<unknown>((resolve, reject) => {
-      const pending: PendingJob = { resolve, reject, added: false };
+      const pending: PendingJob = { resolve, reject, added: false, onProgress };
       if (signal) {
         // A job still waiting is removed; one already running on a host finishes there, unheard.
         const onAbort = () => {
@@ -144,16 +160,20 @@ export class DistributedPool<W = any, Mapped = ResultOf<W>> extends OutcomePool<
       }
       this.#jobs.set(id, pending);
     });
-    this.#batch.push({ name: JOB_NAME, data: timeout > 0 ? { job, timeout } : { job }, opts: this.#jobOptions(id) });
+    const data: Envelope = { job };
+    if (timeout > 0) data.timeout = timeout;
+    if (name !== undefined) data.name = name;
+    this.#batch.push({ name: JOB_NAME, data, opts: this.#jobOptions(id, priority) });
     this.#scheduleFlush();
     const onResult = this.#onResult;
     return (onResult ? result.then((value) => onResult(value as ResultOf<W>, job)) : result) as Promise<Mapped>;
   }
 
-  #jobOptions(jobId: string): JobsOptions {
+  #jobOptions(jobId: string, priority: number): JobsOptions {
     const { maxRetries, retryDelay, keepResults } = this.#options;
     return {
       jobId,
+      priority: bullmqPriority(priority),
       attempts: maxRetries + 1,
       ...(retryDelay > 0 ? { backoff: { type: 'exponential', delay: retryDelay } } : {}),
       // Never `true`: the outcome must stay readable until this producer has read it.
@@ -220,6 +240,20 @@ export class DistributedPool<W = any, Mapped = ResultOf<W>> extends OutcomePool<
     }
   }
 
+  /** A job's progress, from BullMQ's event stream: before its `completed` or `failed` event there. */
+  #progress(id: string, value: unknown): void {
+    const pending = this.#jobs.get(id);
+    // Settled already (the reconciler read its outcome first): no progress after the outcome.
+    if (!pending) return;
+    try {
+      pending.onProgress?.(value);
+    } catch (error) {
+      // The listener is user code on BullMQ's event loop: its throw must not stop the events.
+      this.#report(error instanceof Error ? error : new Error(String(error)));
+    }
+    if (this.listenerCount('progress') > 0) this.emit('progress', { jobId: id, value });
+  }
+
   #settle(id: string, ok: boolean, value: unknown): void {
     const pending = this.#jobs.get(id);
     if (!pending) return;
@@ -284,5 +318,15 @@ export class DistributedPool<W = any, Mapped = ResultOf<W>> extends OutcomePool<
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  override on<K extends keyof DistributedPoolEvents>(event: K, listener: (...args: DistributedPoolEvents[K]) => void): this;
+  override on(event: string | symbol, listener: (...args: any[]) => void): this {
+    return super.on(event, listener);
+  }
+
+  override once<K extends keyof DistributedPoolEvents>(event: K, listener: (...args: DistributedPoolEvents[K]) => void): this;
+  override once(event: string | symbol, listener: (...args: any[]) => void): this {
+    return super.once(event, listener);
   }
 }

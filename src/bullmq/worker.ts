@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingError, Worker, type Job, type JobProgress } from 'bullmq';
 import { toErrorRecord } from '../channel/error-wire.js';
 import { UnserializableError, WorkerCrashedError, WorkerInitError } from '../errors.js';
 import { Pool } from '../pool.js';
 import { withDeadline } from './connection.js';
 import { failedReasonOf, readEnvelope } from './envelope.js';
+import type { DistributedRunOptions } from './run-options.js';
 import { normalizeWorkerOptions, type DistributedWorkerOptions, type NormalizedWorkerOptions } from './worker-options.js';
 
 export interface DistributedWorkerEvents {
@@ -83,24 +84,21 @@ export class DistributedWorker extends EventEmitter {
     return host;
   }
 
-  /** Waits for one ready worker process, so a module that cannot start takes no job from Redis. */
-  #poolReady(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const deadline = Date.now() + this.#options.startTimeout;
-      const onError = (error: Error) => finish(error);
-      const poll = setInterval(() => {
-        const stats = this.#pool.stats();
-        if (stats.idle > 0 || stats.busy > 0) finish();
-        else if (Date.now() > deadline) finish(new WorkerInitError(`No worker process became ready within ${this.#options.startTimeout} ms: raise "startTimeout" if init() is slow.`));
-      }, 20);
-      const finish = (error?: Error) => {
-        clearInterval(poll);
-        this.#pool.off('error', onError);
-        if (error) reject(error);
-        else resolve();
-      };
-      this.#pool.on('error', onError);
+  /**
+   * Waits for the local pool's processes to be ready (`pool.ready()` rejects with ERR_WORKER_INIT
+   * when the module cannot start), so a broken host takes no job from Redis; `startTimeout` bounds it.
+   */
+  async #poolReady(): Promise<void> {
+    const { startTimeout } = this.#options;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new WorkerInitError(`No worker process became ready within ${startTimeout} ms: raise "startTimeout" if init() is slow.`)), startTimeout);
     });
+    try {
+      await Promise.race([this.#pool.ready(), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async #process(job: Job, token: string | undefined): Promise<unknown> {
@@ -115,10 +113,14 @@ export class DistributedWorker extends EventEmitter {
   }
 
   async #runJob(job: Job, token: string | undefined): Promise<unknown> {
-    const { job: input, timeout } = readEnvelope(job.data);
+    const { job: input, timeout, name } = readEnvelope(job.data);
+    const options: DistributedRunOptions = { onProgress: (progress) => this.#progress(job, progress) };
+    if (timeout !== undefined) options.timeout = timeout;
+    if (name !== undefined) options.name = name;
     let value: unknown;
     try {
-      value = await this.#pool.run(input, timeout === undefined ? {} : { timeout });
+      // The task name comes from the job at run time: the untyped form of run().
+      value = await (this.#pool.run as (job: unknown, options?: DistributedRunOptions) => Promise<unknown>).call(this.#pool, input, options);
     } catch (error) {
       return this.#fail(job, token, error);
     }
@@ -129,6 +131,22 @@ export class DistributedWorker extends EventEmitter {
     }
     this.#finished(job, true);
     return value;
+  }
+
+  /**
+   * `ctx.progress(value)` becomes BullMQ job progress (the producer hears it as a `progress`
+   * event). Fire and forget: updates go out on one connection, in order, ahead of the job's
+   * outcome. A value JSON cannot carry is not sent; a Redis error is the connection's to report.
+   */
+  #progress(job: Job, value: unknown): void {
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(value);
+    } catch {
+      json = undefined;
+    }
+    if (json === undefined) return;
+    void job.updateProgress(value as JobProgress).catch(() => undefined);
   }
 
   #finished(job: Job, ok: boolean): void {

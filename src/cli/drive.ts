@@ -21,8 +21,10 @@ export interface DriveOptions {
   window: number;
   /** Aborting it stops reading input; jobs already handed to the runner finish and are written. */
   stop: AbortSignal;
-  /** Called as each job settles (progress display). */
-  onSettled?: (done: number, failed: number) => void;
+  /** Called as each job settles (progress display), with the job's input line index. */
+  onSettled?: (done: number, failed: number, index: number) => void;
+  /** Called with each `ctx.progress` value of a running job (--progress); the runner is asked for them only when set. */
+  onProgress?: (index: number, value: unknown) => void;
 }
 
 export interface DriveResult {
@@ -139,33 +141,34 @@ export class JobStream {
     const seq = this.#nextSeq++;
     this.#unwritten++;
     if ('error' in item) {
-      this.#complete(seq, errorLine(item.index, item.error));
+      this.#complete(seq, errorLine(item.index, item.error), item.index);
       return;
     }
     this.#inFlight++;
     let result: Promise<unknown>;
     try {
-      result = this.#options.runner.run(item.job);
+      const { onProgress } = this.#options;
+      result = this.#options.runner.run(item.job, onProgress ? (value) => onProgress(item.index, value) : undefined);
     } catch (error) {
       result = Promise.reject(error);
     }
     result.then(
       (value) => {
         this.#inFlight--;
-        this.#complete(seq, valueLine(item.index, value));
+        this.#complete(seq, valueLine(item.index, value), item.index);
       },
       (error: unknown) => {
         this.#inFlight--;
         if (this.#fatal === undefined && this.#options.runner.isFatal(error)) this.#fatal = error;
-        this.#complete(seq, errorLine(item.index, error));
+        this.#complete(seq, errorLine(item.index, error), item.index);
       },
     );
   }
 
-  #complete(seq: number, result: ResultLine): void {
+  #complete(seq: number, result: ResultLine, index: number): void {
     if (result.ok) this.#done++;
     else this.#failed++;
-    this.#options.onSettled?.(this.#done, this.#failed);
+    this.#options.onSettled?.(this.#done, this.#failed, index);
     if (!this.#options.ordered) {
       this.#write(result.line);
     } else {

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { WorkerStdout } from '../options.js';
 import { Pool } from '../pool.js';
+import type { RunOptions } from '../pool-types.js';
 import type { Runner } from './runner.js';
 
 export interface PoolRunnerOptions {
@@ -10,7 +11,10 @@ export interface PoolRunnerOptions {
   maxRetries?: number | undefined;
   maxJobsPerWorker?: number | undefined;
   stdout?: WorkerStdout | undefined;
+  /** --task: the export every job runs. */
+  task?: string | undefined;
 }
+
 
 /** The local runner: a forkpool `Pool` of worker processes. */
 export function createPoolRunner(options: PoolRunnerOptions): Runner {
@@ -25,7 +29,13 @@ export function createPoolRunner(options: PoolRunnerOptions): Runner {
   // The broken-pool error also rejects every job; the listener only keeps it from being thrown.
   pool.on('error', () => undefined);
   return {
-    run: (job) => pool.run(job),
+    run: (job, onProgress) => {
+      const runOptions: RunOptions = {};
+      if (options.task !== undefined) runOptions.name = options.task;
+      if (onProgress) runOptions.onProgress = onProgress;
+      // The task name is the command line's: the untyped form of run().
+      return (pool.run as (job: unknown, options?: RunOptions) => Promise<unknown>).call(pool, job, runOptions);
+    },
     close: (closeOptions) => pool.close(closeOptions),
     concurrency: options.workers ?? availableParallelism(),
     // The module cannot start at all (missing export, syntax error, init throws): no job can run.

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { integerArg } from './args.js';
+import { integerArg, taskArg } from './args.js';
 import { addWorkerCommand } from '../bullmq/cli-worker-command.js';
 import { runCommand, type RunCommandOptions } from './run-command.js';
 
@@ -11,7 +11,8 @@ function packageVersion(): string {
 
 const RUN_HELP = `
 Input: one JSON value per line (stdin or --input); each line is one job, passed to the
-worker module's default export work(job, ctx). Blank lines are skipped but counted.
+worker module's default export work(job, ctx), or with --task NAME its export NAME.
+Blank lines are skipped but counted.
 
 Output: one JSON line per job (stdout or --output), in completion order unless --ordered;
 "index" is the job's 0-based line number in the input:
@@ -67,6 +68,8 @@ export function createProgram(onExit: (code: number) => void): Command {
     .option('--redis <url>', 'send the jobs to a BullMQ queue on this Redis (with --queue) instead of local workers; "forkpool worker" hosts run them')
     .option('--queue <name>', 'the BullMQ queue name (with --redis)')
     .addOption(new Option('--redis-timeout <ms>', 'with --redis: how long Redis may be unreachable before every pending job fails with ERR_REDIS_UNAVAILABLE (default: 30000)').argParser(integerArg(1, '--redis-timeout 30000')))
+    .addOption(new Option('--task <name>', "the worker module's export that runs every job (default: its default export); an unknown one fails each job with ERR_TASK_UNKNOWN").argParser(taskArg))
+    .option('--progress', 'on the progress line, show the latest ctx.progress(value) of a running job (its JSON, cut to 40 characters)')
     .option('--ordered', 'write results in input order (memory bounded by a window of 64 lines per worker, not by the input size)')
     .addOption(new Option('--max-line-bytes <n>', 'an input line longer than this becomes an ERR_BAD_INPUT error line (default: 67108864, 64 MiB)').argParser(integerArg(1, '--max-line-bytes 1048576')))
     .addOption(new Option('--worker-stdout <where>', "where workers' stdout goes: stderr (default), inherit (this process's stdout, mixed with the results) or ignore").choices(['stderr', 'inherit', 'ignore']))

@@ -20,6 +20,10 @@ export interface RunCommandOptions {
   redis?: string;
   queue?: string;
   redisTimeout?: number;
+  /** --task: the worker module's export every job runs (the default export without it). */
+  task?: string;
+  /** --progress: the progress line shows the latest `ctx.progress` value of a running job. */
+  progress?: boolean;
 }
 
 /** `forkpool run <worker>` on the local process pool; resolves with the exit code. */
@@ -40,6 +44,7 @@ export async function runCommand(worker: string | undefined, options: RunCommand
     maxRetries: options.retries,
     maxJobsPerWorker: options.maxJobsPerWorker,
     stdout: options.workerStdout ?? 'stderr',
+    task: options.task,
   });
   return runSession({
     runner,
@@ -48,5 +53,6 @@ export async function runCommand(worker: string | undefined, options: RunCommand
     ordered: options.ordered === true,
     maxLineBytes: options.maxLineBytes,
     inputPath: input === process.stdin ? undefined : options.input,
+    showProgress: options.progress === true,
   });
 }

@@ -4,8 +4,11 @@
  * writer, progress, summary and exit codes.
  */
 export interface Runner {
-  /** Runs one parsed input line; resolves with the value to write, rejects with the error to write. */
-  run(job: unknown): Promise<unknown>;
+  /**
+   * Runs one parsed input line; resolves with the value to write, rejects with the error to write.
+   * `onProgress` (with --progress) hears the job's `ctx.progress` values.
+   */
+  run(job: unknown, onProgress?: (value: unknown) => void): Promise<unknown>;
   /**
    * Graceful: accepted jobs finish, then resources are released. Called again with
    * `{ force: true }` (second Ctrl-C) while a graceful close is pending: stop at once, and

@@ -27,6 +27,8 @@ export interface SessionOptions {
   maxLineBytes?: number | undefined;
   /** The --input path, when it is a file: its lines are counted for the progress bar's total. */
   inputPath?: string | undefined;
+  /** --progress: the progress line shows the latest `ctx.progress` value of a running job. */
+  showProgress?: boolean | undefined;
 }
 
 /**
@@ -65,7 +67,14 @@ export async function runSession(options: SessionOptions): Promise<number> {
     inFlight: { min: concurrency, max: concurrency * IN_FLIGHT_PER_WORKER, targetMs: IN_FLIGHT_TARGET_MS },
     window: concurrency * WINDOW_PER_WORKER,
     stop: stop.signal,
-    onSettled: progress ? (done, failed) => progress.update(done, failed) : undefined,
+    onSettled: progress
+      ? (done, failed, index) => {
+          progress.settled(index);
+          progress.update(done, failed);
+        }
+      : undefined,
+    // Asked for only when shown: without it, jobs report no progress through the pool at all.
+    onProgress: progress && options.showProgress ? (index, value) => progress.latest(index, value) : undefined,
   });
   const result = await stream.run();
   removeSignalHandlers();

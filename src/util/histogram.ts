@@ -1,5 +1,15 @@
-/** What a histogram says, in ms: count, exact min/max/mean, and percentiles within ~1.6 %. */
+/**
+ * A log-linear (HDR-style) histogram of durations in ms, in constant memory.
+ *
+ * Values are counted in whole microseconds: below 128 µs each microsecond has its own bucket; above,
+ * each power of two is split into 64 equal buckets, so a bucket is at most 1/64 of its lower bound
+ * wide and a percentile (the bucket's midpoint) is within 1% + 1 µs of the exact one. min, max and
+ * mean are kept exactly beside the buckets. `record` does no allocation: one index computation and
+ * one array increment, cheap enough to run for every job.
+ */
+
 export interface HistogramSummary {
+  /** Values recorded since the start or the last `reset()`. */
   count: number;
   min: number;
   max: number;
@@ -9,46 +19,71 @@ export interface HistogramSummary {
   p99: number;
 }
 
-/** Sub-buckets per power of two: the relative error of a percentile is at most 1 / SUB. */
+/** Buckets per power of two above the exact range (1/64 of the lower bound: ~1.6% wide, ±0.8% at the midpoint). */
 const SUB_BITS = 6;
 const SUB = 1 << SUB_BITS;
-/** Values are kept in µs; 2^40 µs is about 12.7 days, past any job's time limit. */
-const MAX_EXPONENT = 40;
+/** Below this many µs every value has a bucket of its own. */
+const EXACT = SUB * 2;
+/** The largest power of two counted (2^42 µs ≈ 51 days); longer values share the last bucket, max stays exact. */
+const TOP_EXPONENT = 42;
+const BUCKETS = EXACT + (TOP_EXPONENT - SUB_BITS) * SUB;
+const TWO_32 = 2 ** 32;
 
-/**
- * An HDR-style histogram in constant memory: values in µs fall into log-linear buckets (64 per
- * power of two), so recording is a few arithmetic operations and no allocation, and memory does
- * not grow with the number of values.
- */
+function indexOf(micros: number): number {
+  if (micros < EXACT) return micros;
+  let exponent: number;
+  let mantissa: number;
+  // micros / 2^shift is in [SUB, 2 * SUB): the position within the power of two. Integer shifts
+  // below 2^31 µs (36 minutes), the common case; a division above.
+  if (micros < 0x80000000) {
+    exponent = 31 - Math.clz32(micros);
+    mantissa = micros >>> (exponent - SUB_BITS);
+  } else {
+    exponent = micros < TWO_32 ? 31 : 63 - Math.clz32(Math.floor(micros / TWO_32));
+    if (exponent > TOP_EXPONENT) return BUCKETS - 1;
+    mantissa = Math.floor(micros / 2 ** (exponent - SUB_BITS));
+  }
+  return EXACT + (exponent - SUB_BITS - 1) * SUB + (mantissa - SUB);
+}
+
+/** The value (µs) a bucket stands for: its own value in the exact range, else its midpoint. */
+function bucketValue(index: number): number {
+  if (index < EXACT) return index;
+  const offset = index - EXACT;
+  const shift = Math.floor(offset / SUB) + 1;
+  const lower = (SUB + (offset % SUB)) * 2 ** shift;
+  return lower + 2 ** (shift - 1);
+}
+
 export class Histogram {
-  readonly #counts = new Float64Array(SUB + (MAX_EXPONENT + 1) * SUB);
+  // Float64 counts stay exact up to 2^53 values, where a Uint32 would wrap after 4 billion jobs.
+  readonly #counts = new Float64Array(BUCKETS);
   #count = 0;
   #sum = 0;
   #min = Number.POSITIVE_INFINITY;
-  #max = 0;
+  #max = Number.NEGATIVE_INFINITY;
 
-  /** Records one value in ms (negative or non-finite values are ignored). */
+  /** Counts one duration in ms; a negative one (a clock step) counts as 0, NaN is ignored. */
   record(ms: number): void {
-    if (!(ms >= 0) || ms === Number.POSITIVE_INFINITY) return;
-    this.#count++;
+    if (!(ms >= 0)) {
+      if (Number.isNaN(ms)) return;
+      ms = 0;
+    }
+    const micros = Math.round(ms * 1000);
+    const index = indexOf(micros);
+    this.#counts[index] = (this.#counts[index] ?? 0) + 1;
+    this.#count += 1;
     this.#sum += ms;
     if (ms < this.#min) this.#min = ms;
     if (ms > this.#max) this.#max = ms;
-    const index = bucketOf(Math.round(ms * 1000));
-    this.#counts[index] = (this.#counts[index] as number) + 1;
   }
 
+  /** The figures so far, all 0 when nothing was recorded. */
   summary(): HistogramSummary {
-    if (this.#count === 0) return { count: 0, min: 0, max: 0, mean: 0, p50: 0, p90: 0, p99: 0 };
-    return {
-      count: this.#count,
-      min: this.#min,
-      max: this.#max,
-      mean: this.#sum / this.#count,
-      p50: this.#percentile(0.5),
-      p90: this.#percentile(0.9),
-      p99: this.#percentile(0.99),
-    };
+    const count = this.#count;
+    if (count === 0) return { count: 0, min: 0, max: 0, mean: 0, p50: 0, p90: 0, p99: 0 };
+    const percentiles = this.#percentiles(0.5, 0.9, 0.99);
+    return { count, min: this.#min, max: this.#max, mean: this.#sum / count, p50: percentiles[0] ?? 0, p90: percentiles[1] ?? 0, p99: percentiles[2] ?? 0 };
   }
 
   reset(): void {
@@ -56,36 +91,22 @@ export class Histogram {
     this.#count = 0;
     this.#sum = 0;
     this.#min = Number.POSITIVE_INFINITY;
-    this.#max = 0;
+    this.#max = Number.NEGATIVE_INFINITY;
   }
 
-  /** The value (ms) at quantile `q`, clamped to the exact min and max. */
-  #percentile(q: number): number {
-    const rank = Math.max(1, Math.ceil(q * this.#count));
+  /** Nearest-rank percentiles (the value at rank ceil(q * count)), ascending q, in one pass. */
+  #percentiles(...quantiles: number[]): number[] {
+    const out: number[] = [];
     let seen = 0;
-    const counts = this.#counts;
-    for (let i = 0; i < counts.length; i++) {
-      seen += counts[i] as number;
-      if (seen >= rank) return Math.min(this.#max, Math.max(this.#min, bucketValue(i) / 1000));
+    let next = 0;
+    for (let index = 0; index < BUCKETS && next < quantiles.length; index++) {
+      seen += this.#counts[index] ?? 0;
+      while (next < quantiles.length && seen >= Math.max(1, Math.ceil((quantiles[next] ?? 1) * this.#count))) {
+        // A bucket's midpoint can lie outside what was recorded; the exact extremes bound it.
+        out.push(Math.min(this.#max, Math.max(this.#min, bucketValue(index) / 1000)));
+        next++;
+      }
     }
-    return this.#max;
+    return out;
   }
-}
-
-/** Below SUB µs one bucket per µs; above, SUB buckets per power of two. */
-function bucketOf(us: number): number {
-  if (us < SUB) return us;
-  // The highest set bit, without a logarithm while the value fits in 32 bits (71 minutes).
-  const top = us < 0x100000000 ? 31 - Math.clz32(us) : Math.floor(Math.log2(us));
-  const exponent = Math.min(top - SUB_BITS, MAX_EXPONENT);
-  const mantissa = Math.min(Math.floor(us / 2 ** exponent), 2 * SUB - 1) - SUB;
-  return SUB + exponent * SUB + mantissa;
-}
-
-/** The middle of bucket `index`, in µs. */
-function bucketValue(index: number): number {
-  if (index < SUB) return index;
-  const exponent = Math.floor((index - SUB) / SUB);
-  const mantissa = ((index - SUB) % SUB) + SUB;
-  return (mantissa + 0.5) * 2 ** exponent;
 }

@@ -78,8 +78,8 @@ describeRedis('distributed failures keep their codes', () => {
     cappedConnection.disconnect();
     const jobs = Array.from({ length: JOBS }, (_, n) => (n % 10 === 3 ? { n, throw: 'not a square' } : { n }));
     const settled = Promise.allSettled(jobs.map((job) => pool.run(job)));
-    // A paused queue keeps its jobs in `wait`.
-    await waitFor(() => withQueue(redis.url, queue, async (q) => ((await q.getJobCounts('wait')).wait ?? 0) >= JOBS), 10_000, 'the jobs to reach Redis');
+    // A paused queue keeps its jobs waiting (`prioritized`: every forkpool job has a BullMQ priority).
+    await waitFor(() => withQueue(redis.url, queue, async (q) => ((await q.getJobCounts('prioritized')).prioritized ?? 0) >= JOBS), 10_000, 'the jobs to reach Redis');
     // This process (the producer) is blocked from the queue's resume until the host has finished every job.
     const waited = spawnSync(process.execPath, [fileURLToPath(new URL('./wait-finished.mjs', import.meta.url)), redis.url, queue, String(JOBS)], { timeout: 25_000 });
     expect(waited.status, String(waited.stderr)).toBe(0);

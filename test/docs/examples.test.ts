@@ -7,7 +7,8 @@
  * - `redis` after `example`: needs Redis, whose URL the program finds in REDIS_URL;
  * - a ```text output block right after a program: what its stdout must be.
  *
- * A program must exit with code 0 within the time limit. `forkpool` resolves to this checkout.
+ * A program must exit with code 0 within the time limit. `forkpool` resolves to this checkout, and
+ * the dev packages an example may import (EXAMPLE_PACKAGES) to this checkout's node_modules.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,8 @@ import '../helpers.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PAGES = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
 const TIMEOUT_MS = 30_000;
+/** Packages the examples import besides forkpool (docs/observability.md: the OpenTelemetry API). */
+const EXAMPLE_PACKAGES = ['@opentelemetry/api'];
 
 interface Example {
   lang: 'js' | 'sh';
@@ -60,6 +63,10 @@ function scratch(): string {
   const dir = mkdtempSync(join(tmpdir(), 'forkpool-docs-'));
   mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
   symlinkSync(ROOT, join(dir, 'node_modules', 'forkpool'), 'dir');
+  for (const name of EXAMPLE_PACKAGES) {
+    mkdirSync(dirname(join(dir, 'node_modules', name)), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules', name), join(dir, 'node_modules', name), 'dir');
+  }
   writeFileSync(join(dir, 'node_modules', '.bin', 'forkpool'), `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'dist', 'cli', 'main.js')}" "$@"\n`, { mode: 0o755 });
   writeFileSync(join(dir, 'package.json'), '{ "type": "module", "private": true }\n');
   return dir;

@@ -35,9 +35,9 @@ describe('named tasks', () => {
     const pid = pool.pids[0];
     const error = await pool.run(1, { name: 'nope' }).catch((e) => e);
     expect(error).toMatchObject({ code: 'ERR_TASK_UNKNOWN' });
-    expect(error.known).toEqual(expect.arrayContaining(['default', 'resize', 'report']));
-    expect(error.known).not.toContain('init');
-    expect(error.known).not.toContain('teardown');
+    expect(error.tasks).toEqual(expect.arrayContaining(['default', 'resize', 'report']));
+    expect(error.tasks).not.toContain('init');
+    expect(error.tasks).not.toContain('teardown');
     expect(await pool.run(3)).toBe(9);
     expect(pool.pids).toEqual([pid]);
   });
