@@ -460,14 +460,16 @@ export class PoolEngine {
   }
 
   #onReady(slot: WorkerSlot): void {
-    // READY from a worker that is not starting, or that is being killed already (its INIT_ERROR
-    // came first), is a broken protocol: no job may go to it.
-    if (slot.state !== 'starting' || slot.proc.reason !== undefined) {
-      if (slot.state !== 'starting' && slot.state !== 'retiring') slot.proc.kill('protocol');
+    // A second READY is a broken protocol; a READY after the worker's own INIT_ERROR, or from one
+    // being retired before it was ready (close() while it started), puts no job on it.
+    if (slot.wasReady) {
+      slot.proc.kill('protocol');
       return;
     }
+    if (slot.state !== 'starting' || slot.proc.reason !== undefined) return;
     clearStartTimer(slot);
     slot.state = 'ready';
+    slot.wasReady = true;
     this.#policy.ready();
     this.#hooks.workerReady({ workerId: slot.id, pid: slot.proc.pid, startMs: performance.now() - slot.spawnedAt });
     this.#settleReady();
@@ -478,8 +480,8 @@ export class PoolEngine {
   }
 
   #onInitError(slot: WorkerSlot, payload: Buffer): void {
-    // Only a starting worker can fail its start; one that already served says nonsense.
-    if (slot.state !== 'starting') {
+    // Only a worker that was never ready can fail its start; one that was says nonsense.
+    if (slot.wasReady) {
       slot.proc.kill('protocol');
       return;
     }
@@ -640,6 +642,7 @@ export class PoolEngine {
       startFailureCounted: false,
       startTimer: undefined,
       served: false,
+      wasReady: false,
       goodbye: undefined,
       timedOut: false,
       answered: [],
@@ -757,7 +760,7 @@ export class PoolEngine {
   }
 
   #onExit(slot: WorkerSlot, exitCode: number | null, signal: NodeJS.Signals | null, error: Error | undefined): void {
-    const phase = slot.state === 'starting' ? 'starting' : 'ready';
+    const phase = slot.wasReady ? 'ready' : 'starting';
     clearStartTimer(slot);
     slot.state = 'exited';
     this.#slots.delete(slot);

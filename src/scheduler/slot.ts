@@ -24,6 +24,8 @@ export interface WorkerSlot {
   startTimer: NodeJS.Timeout | undefined;
   /** It has answered a job: its start succeeded for good. */
   served: boolean;
+  /** It said READY once (a worker being retired may still be finishing its start). */
+  wasReady: boolean;
   /** It sent EXITING (see Kind.EXITING): the job it was running then, 0 for none. */
   goodbye: { running: number } | undefined;
   /**
