@@ -53,8 +53,11 @@ export interface WorkerProcessEvents {
 const STDERR_LINGER_MS = 100;
 /** How long a child told to shut down may take before it is terminated. */
 const SHUTDOWN_GRACE_MS = 1000;
-/** After a child closes its channel unasked, how long it has to exit by itself before SIGKILL. */
-const CHANNEL_CLOSED_GRACE_MS = 500;
+/**
+ * After a child closes its channel unasked, how long it has to exit by itself before SIGKILL: a
+ * child that finished closes it on its way out, and on a loaded machine exiting can take a while.
+ */
+const CHANNEL_CLOSED_GRACE_MS = 2000;
 /** Between the abort message and SIGTERM: time for ctx.signal listeners to run. */
 const ABORT_TO_TERM_MS = 50;
 
