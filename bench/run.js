@@ -122,7 +122,7 @@ if (existsSync(bullmq) && haveRedis && (!only || only.includes('bullmq'))) {
 }
 
 const summary = summarize(runs);
-const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
+const command = `${process.env.FORKPOOL_BASE_DIST ? `FORKPOOL_BASE_DIST=${process.env.FORKPOOL_BASE_DIST} ` : ''}npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
 const report = { date: started.toISOString(), command, quick, reps, machine: machine(), summary, extras, runs };
 mkdirSync(here('./results'), { recursive: true });
 const json = JSON.stringify(report, null, 2);
