@@ -22,6 +22,7 @@ export async function measure(system, { workers, jobs, warmup = 500 }) {
       p99Us: quantile(times, 0.99),
       // All processes' CPU per round trip: less noisy than wall time on a shared machine.
       rtCpuUs: ((parentCpu + childCpu) / jobs) * 1e6,
+      rtParentCpuUs: (parentCpu / jobs) * 1e6,
     };
   } finally {
     await pool.close();
