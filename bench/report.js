@@ -5,7 +5,7 @@ import { median, spread } from './lib/stats.js';
 import { SYSTEMS } from './systems.js';
 
 const PROCESS_PEERS = ['poolifier', 'worker-farm', 'jest-worker', 'workerpool', 'tinypool'];
-const METRICS = ['jobsPerSec', 'roundTripUs', 'p90Us', 'p99Us', 'rtCpuUs', 'cpuMsPerMiB', 'parentCpuMsPerMiB', 'mibPerSec', 'firstResultMs', 'allResultsMs', 'distinctWorkers', 'parentCpu', 'cpuPerWorker', 'cpuUsPerJob', 'peakRssPerWorkerMiB'];
+const METRICS = ['jobsPerSec', 'roundTripUs', 'p90Us', 'p99Us', 'rtCpuUs', 'cpuMsPerMiB', 'parentCpuMsPerMiB', 'parentPeakRssMiB', 'workerPeakRssMiB', 'rtParentCpuUs', 'mibPerSec', 'firstResultMs', 'allResultsMs', 'distinctWorkers', 'parentCpu', 'cpuPerWorker', 'cpuUsPerJob', 'peakRssPerWorkerMiB'];
 
 export function machine() {
   const cpu = cpus();
@@ -110,6 +110,21 @@ export function renderMarkdown(report) {
     lines.push('');
     lines.push(`Best process peer: ${MIB_SCENARIOS.map(([scenario, title]) => `${title} ${bestMib[scenario]?.system ?? '—'}`).join(', ')}.`);
     lines.push('');
+    if (MIB_SCENARIOS.some(([scenario]) => Object.values(summary[scenario] ?? {}).some((e) => e.parentPeakRssMiB))) {
+      lines.push('Memory in the 1 MiB scenarios (peak RSS over the whole run, MiB: the parent / the largest worker):');
+      lines.push('');
+      lines.push(`| system | ${MIB_SCENARIOS.map(([, title]) => title).join(' | ')} |`);
+      lines.push(`|---|${MIB_SCENARIOS.map(() => '---|').join('')}`);
+      for (const system of systems) {
+        if (!MIB_SCENARIOS.some(([scenario]) => summary[scenario]?.[system]?.parentPeakRssMiB)) continue;
+        const cells = MIB_SCENARIOS.map(([scenario]) => {
+          const e = summary[scenario]?.[system];
+          return e?.parentPeakRssMiB ? `${fmt(e.parentPeakRssMiB.median)} / ${fmt(e.workerPeakRssMiB?.median)}` : '—';
+        });
+        lines.push(`| ${SYSTEMS[system].label} | ${cells.join(' | ')} |`);
+      }
+      lines.push('');
+    }
   }
 
   if (summary.scaling) {

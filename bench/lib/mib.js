@@ -6,6 +6,7 @@
  */
 import { randomFillSync } from 'node:crypto';
 import { cpuWindow } from './cpu.js';
+import { ownPeakRssMiB } from './proc.js';
 import { drive } from './drive.js';
 
 export const MIB = 1024 * 1024;
@@ -47,8 +48,12 @@ export async function measureMib(system, { workers, shape, load }) {
     const start = performance.now();
     await timed();
     const seconds = (performance.now() - start) / 1000;
-    const { parentCpu, childCpu } = end();
+    const { parentCpu, childCpu, after } = end();
+    const workerRss = after.map((c) => c.peakRssMiB).filter((v) => v !== undefined);
     return {
+      // Peaks over the whole run (warm-up included): what holding up to 200 MiB of jobs costs.
+      parentPeakRssMiB: ownPeakRssMiB(),
+      workerPeakRssMiB: workerRss.length ? Math.max(...workerRss) : undefined,
       mibPerSec: jobs / seconds,
       cpuMsPerMiB: ((parentCpu + childCpu) / jobs) * 1e3,
       parentCpuMsPerMiB: (parentCpu / jobs) * 1e3,
