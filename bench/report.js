@@ -5,7 +5,7 @@ import { median, spread } from './lib/stats.js';
 import { SYSTEMS } from './systems.js';
 
 const PROCESS_PEERS = ['poolifier', 'worker-farm', 'jest-worker', 'workerpool', 'tinypool'];
-const METRICS = ['jobsPerSec', 'roundTripUs', 'p99Us', 'mibPerSec', 'firstResultMs', 'allResultsMs', 'distinctWorkers', 'parentCpu', 'cpuPerWorker', 'cpuUsPerJob', 'peakRssPerWorkerMiB'];
+const METRICS = ['jobsPerSec', 'roundTripUs', 'p90Us', 'p99Us', 'rtCpuUs', 'cpuMsPerMiB', 'parentCpuMsPerMiB', 'parentPeakRssMiB', 'workerPeakRssMiB', 'rtParentCpuUs', 'mibPerSec', 'firstResultMs', 'allResultsMs', 'distinctWorkers', 'parentCpu', 'cpuPerWorker', 'cpuUsPerJob', 'peakRssPerWorkerMiB'];
 
 export function machine() {
   const cpu = cpus();
@@ -59,34 +59,73 @@ const fmt = (value, digits = 0) =>
 const cell = (entry, digits = 0) => (entry ? `${fmt(entry.median, digits)} ±${entry.spread.toFixed(0)}%` : '—');
 const ratio = (a, b) => (a === undefined || b === undefined ? '—' : `${(a / b).toFixed(2)}×`);
 
+const MIB_SCENARIOS = [
+  ['buffer', '1 MiB Buffer, 4 in flight'],
+  ['burst', '200 × 1 MiB Buffer at once'],
+  ['object', '200 × { id, data: 1 MiB } at once'],
+];
+
 export function renderMarkdown(report) {
   const { summary } = report;
   const lines = [];
   const bestTiny = best(summary, 'tiny', 'jobsPerSec', true);
   const bestRt = best(summary, 'latency', 'roundTripUs', false);
-  const bestBuf = best(summary, 'buffer', 'mibPerSec', true);
   const bestCold = best(summary, 'cold', 'firstResultMs', false);
+  const bestMib = Object.fromEntries(MIB_SCENARIOS.map(([scenario]) => [scenario, best(summary, scenario, 'mibPerSec', true)]));
   const rawPipe = get(summary, 'tiny', 'raw-pipe', 'jobsPerSec');
-  const rawIpcRt = get(summary, 'latency', 'raw-ipc', 'roundTripUs');
+  const hot = (metric) => get(summary, 'latency', 'raw-ipc-hot', metric);
 
   lines.push(`Medians of ${report.reps} fresh process${report.reps > 1 ? 'es' : ''} per cell, ± half the min–max range. 2 workers unless noted.`);
   lines.push('');
-  lines.push('| system | tiny jobs/s | ÷ best process peer | ÷ raw pipe | round trip µs (median) | ÷ raw IPC | 1 MiB each way, MiB/s | ÷ best process peer | cold start, 8 workers: first result ms | all 8 results ms |');
+  lines.push('| system | tiny jobs/s | ÷ best process peer | ÷ raw pipe | round trip µs, median | p90 | ÷ raw IPC one hot child (median / p90) | CPU µs per round trip (all processes) | cold start, 8 workers: first result ms | all 8 results ms |');
   lines.push('|---|---|---|---|---|---|---|---|---|---|');
-  const systems = ['forkpool', 'forkpool-prefetch128', 'forkpool-base', ...PROCESS_PEERS, 'piscina', 'raw-pipe', 'raw-ipc'];
+  const systems = ['forkpool', 'forkpool-prefetch128', 'forkpool-base', ...PROCESS_PEERS, 'piscina', 'raw-pipe', 'raw-ipc-hot', 'raw-ipc'];
   for (const system of systems) {
     const row = (scenario) => summary[scenario]?.[system];
-    if (!row('tiny') && !row('latency') && !row('buffer') && !row('cold')) continue;
+    if (!row('tiny') && !row('latency') && !row('cold')) continue;
+    const rt = (metric) => ratio(get(summary, 'latency', system, metric), hot(metric));
     lines.push(
       `| ${SYSTEMS[system].label} | ${cell(row('tiny')?.jobsPerSec)} | ${ratio(get(summary, 'tiny', system, 'jobsPerSec'), bestTiny?.value)} | ${ratio(get(summary, 'tiny', system, 'jobsPerSec'), rawPipe)} | ` +
-        `${cell(row('latency')?.roundTripUs)} | ${ratio(get(summary, 'latency', system, 'roundTripUs'), rawIpcRt)} | ` +
-        `${cell(row('buffer')?.mibPerSec)} | ${ratio(get(summary, 'buffer', system, 'mibPerSec'), bestBuf?.value)} | ` +
+        `${cell(row('latency')?.roundTripUs)} | ${cell(row('latency')?.p90Us)} | ${row('latency') ? `${rt('roundTripUs')} / ${rt('p90Us')}` : '—'} | ${cell(row('latency')?.rtCpuUs)} | ` +
         `${cell(row('cold')?.firstResultMs)} | ${cell(row('cold')?.allResultsMs)} |`,
     );
   }
   lines.push('');
-  lines.push(`Best process peer: tiny jobs ${bestTiny?.system ?? '—'}, round trip ${bestRt?.system ?? '—'}, 1 MiB ${bestBuf?.system ?? '—'}, cold start ${bestCold?.system ?? '—'}.`);
+  lines.push(`Best process peer: tiny jobs ${bestTiny?.system ?? '—'}, round trip ${bestRt?.system ?? '—'}, cold start ${bestCold?.system ?? '—'}.`);
   lines.push('');
+
+  if (MIB_SCENARIOS.some(([scenario]) => summary[scenario])) {
+    lines.push('1 MiB payloads, each way (MiB/s per direction; CPU is all processes\' CPU time per 1 MiB job, ms, which a loaded machine disturbs less than wall time):');
+    lines.push('');
+    lines.push(`| system | ${MIB_SCENARIOS.map(([, title]) => `${title}, MiB/s | ÷ best process peer | CPU ms per job`).join(' | ')} |`);
+    lines.push(`|---|${MIB_SCENARIOS.map(() => '---|---|---|').join('')}`);
+    for (const system of systems) {
+      if (!MIB_SCENARIOS.some(([scenario]) => summary[scenario]?.[system])) continue;
+      const cells = MIB_SCENARIOS.map(([scenario]) => {
+        const e = summary[scenario]?.[system];
+        return `${cell(e?.mibPerSec)} | ${ratio(e?.mibPerSec?.median, bestMib[scenario]?.value)} | ${cell(e?.cpuMsPerMiB, 2)}`;
+      });
+      lines.push(`| ${SYSTEMS[system].label} | ${cells.join(' | ')} |`);
+    }
+    lines.push('');
+    lines.push(`Best process peer: ${MIB_SCENARIOS.map(([scenario, title]) => `${title} ${bestMib[scenario]?.system ?? '—'}`).join(', ')}.`);
+    lines.push('');
+    if (MIB_SCENARIOS.some(([scenario]) => Object.values(summary[scenario] ?? {}).some((e) => e.parentPeakRssMiB))) {
+      lines.push('Memory in the 1 MiB scenarios (peak RSS over the whole run, MiB: the parent / the largest worker):');
+      lines.push('');
+      lines.push(`| system | ${MIB_SCENARIOS.map(([, title]) => title).join(' | ')} |`);
+      lines.push(`|---|${MIB_SCENARIOS.map(() => '---|').join('')}`);
+      for (const system of systems) {
+        if (!MIB_SCENARIOS.some(([scenario]) => summary[scenario]?.[system]?.parentPeakRssMiB)) continue;
+        const cells = MIB_SCENARIOS.map(([scenario]) => {
+          const e = summary[scenario]?.[system];
+          return e?.parentPeakRssMiB ? `${fmt(e.parentPeakRssMiB.median)} / ${fmt(e.workerPeakRssMiB?.median)}` : '—';
+        });
+        lines.push(`| ${SYSTEMS[system].label} | ${cells.join(' | ')} |`);
+      }
+      lines.push('');
+    }
+  }
 
   if (summary.scaling) {
     lines.push('Scaling (tiny jobs; CPU as fractions of one core over the measured window, from /proc; RSS is the peak per worker process):');
@@ -106,25 +145,59 @@ export function renderMarkdown(report) {
     lines.push('');
   }
 
-  const fp = (scenario, metric) => get(summary, scenario, 'forkpool', metric);
-  const goal = (text, value, ok) => lines.push(`- ${text}: **${value}** — ${ok === undefined ? 'not measured' : ok ? 'met' : 'NOT met'}`);
-  lines.push('Goals (issue 6), as ratios from this run:');
+  const fp = (scenario, metric, system = 'forkpool') => get(summary, scenario, system, metric);
+  const known = (v) => (Number.isFinite(v) ? v : undefined);
+  const goal = (text, value, ok, note) =>
+    lines.push(`- ${text}: **${known(value) === undefined ? '—' : `${value.toFixed(2)}×`}** — ${known(value) === undefined ? 'not measured' : ok ? 'met' : 'NOT met'}${note ? ` (${note})` : ''}`);
+  const us = (v) => (v === undefined ? '—' : `${fmt(v)} µs`);
+  lines.push('Goals (issue 16), as ratios from this run:');
   lines.push('');
+  const rtMedian = fp('latency', 'roundTripUs') / (hot('roundTripUs') ?? NaN);
+  const rtP90 = fp('latency', 'p90Us') / (hot('p90Us') ?? NaN);
+  goal('round trip, one job at a time, median ÷ raw IPC ping-pong to one hot child (goal ≤ 1.1×)', rtMedian, rtMedian <= 1.1, `${us(fp('latency', 'roundTripUs'))} against ${us(hot('roundTripUs'))}`);
+  goal('round trip p90 ÷ raw IPC one hot child p90 (goal ≤ 1.25×)', rtP90, rtP90 <= 1.25, `${us(fp('latency', 'p90Us'))} against ${us(hot('p90Us'))}`);
+  for (const [scenario, title] of MIB_SCENARIOS) {
+    const peer = bestMib[scenario];
+    const value = fp(scenario, 'mibPerSec') / (peer?.value ?? NaN);
+    const raw = fp(scenario, 'mibPerSec', 'raw-pipe');
+    const cpu = fp(scenario, 'cpuMsPerMiB');
+    const peerCpu = peer ? fp(scenario, 'cpuMsPerMiB', peer.system) : undefined;
+    const notes = [
+      peer ? `best process peer ${peer.system}` : undefined,
+      raw !== undefined && peer ? `raw byte pipe ÷ best peer ${(raw / peer.value).toFixed(2)}×` : undefined,
+      cpu !== undefined && peerCpu !== undefined ? `CPU per job ${cpu.toFixed(2)} ms against ${peerCpu.toFixed(2)} ms` : undefined,
+    ].filter(Boolean);
+    goal(`${title} ÷ best process peer (goal ≥ 1.5×)`, value, value >= 1.5, notes.join('; '));
+  }
+  const coldVsPeer = fp('cold', 'firstResultMs') / (bestCold?.value ?? NaN);
+  goal('cold start (pool of 8, first result) ÷ fastest process peer (goal ≤ 0.8×)', coldVsPeer, coldVsPeer <= 0.8, bestCold ? `${bestCold.system}` : undefined);
   const tinyVsPeer = fp('tiny', 'jobsPerSec') / (bestTiny?.value ?? NaN);
   const tinyVsPipe = fp('tiny', 'jobsPerSec') / (rawPipe ?? NaN);
-  const rtVsIpc = fp('latency', 'roundTripUs') / (rawIpcRt ?? NaN);
-  const bufVsPeer = fp('buffer', 'mibPerSec') / (bestBuf?.value ?? NaN);
-  const coldVsPeer = fp('cold', 'firstResultMs') / (bestCold?.value ?? NaN);
-  const known = (v) => (Number.isFinite(v) ? v : undefined);
-  goal('tiny-job throughput ÷ fastest process peer (goal ≥ 2×)', `${tinyVsPeer.toFixed(2)}×`, known(tinyVsPeer) && tinyVsPeer >= 2);
-  goal('tiny-job throughput ÷ raw pipe (goal ≥ 0.60)', `${tinyVsPipe.toFixed(2)}`, known(tinyVsPipe) && tinyVsPipe >= 0.6);
-  goal('round trip ÷ raw IPC ping-pong (goal ≤ 1.1×)', `${rtVsIpc.toFixed(2)}×`, known(rtVsIpc) && rtVsIpc <= 1.1);
-  goal('1 MiB Buffers ÷ best process peer (goal ≥ 1.8×)', `${bufVsPeer.toFixed(2)}×`, known(bufVsPeer) && bufVsPeer >= 1.8);
-  const rawBytesVsPeer = get(summary, 'buffer', 'raw-pipe', 'mibPerSec') / (bestBuf?.value ?? NaN);
-  if (known(rawBytesVsPeer)) {
-    lines.push(`  - for scale: the raw byte pipe (no snapshot, no copy, no clone) ÷ best process peer: **${rawBytesVsPeer.toFixed(2)}×**; forkpool ÷ raw byte pipe: **${(fp('buffer', 'mibPerSec') / get(summary, 'buffer', 'raw-pipe', 'mibPerSec')).toFixed(2)}**`);
+  goal('tiny-job throughput ÷ best process peer (goal ≥ 2.5×)', tinyVsPeer, tinyVsPeer >= 2.5, bestTiny?.system);
+  goal('tiny-job throughput ÷ raw pipe (goal ≥ 0.7×)', tinyVsPipe, tinyVsPipe >= 0.7);
+  if (summary.tiny?.['forkpool-base'] || summary.latency?.['forkpool-base']) {
+    const tinyVsBase = fp('tiny', 'jobsPerSec') / (fp('tiny', 'jobsPerSec', 'forkpool-base') ?? NaN);
+    const cpuVsBase = fp('tiny', 'cpuUsPerJob') / (fp('tiny', 'cpuUsPerJob', 'forkpool-base') ?? NaN);
+    goal(
+      'tiny-job throughput, forkpool ÷ forkpool (baseline build) (issues 12/13/17: within 5%, ≥ 0.95×)',
+      tinyVsBase,
+      tinyVsBase >= 0.95,
+      known(cpuVsBase) === undefined ? undefined : `CPU per job, forkpool ÷ baseline build: ${cpuVsBase.toFixed(2)}×`,
+    );
+    const compare = [
+      ['latency', 'roundTripUs', 'round trip median'],
+      ['latency', 'p90Us', 'round trip p90'],
+      ['latency', 'rtCpuUs', 'CPU per round trip'],
+      ...MIB_SCENARIOS.flatMap(([scenario, title]) => [
+        [scenario, 'mibPerSec', `${title} MiB/s`],
+        [scenario, 'cpuMsPerMiB', `${title} CPU per job`],
+      ]),
+    ]
+      .map(([scenario, metric, title]) => [title, fp(scenario, metric) / (fp(scenario, metric, 'forkpool-base') ?? NaN)])
+      .filter(([, value]) => known(value) !== undefined)
+      .map(([title, value]) => `${title} ${value.toFixed(2)}×`);
+    if (compare.length) lines.push(`  - forkpool ÷ baseline build, for scale (lower is better for times and CPU): ${compare.join('; ')}`);
   }
-  goal('cold start first result ÷ fastest process peer (goal < 1×)', `${coldVsPeer.toFixed(2)}×`, known(coldVsPeer) && coldVsPeer < 1);
   const extra = (title, entry) => {
     if (!entry) return;
     lines.push('', title, '', '```', entry.output || `(no output, exit code ${entry.exitCode})`, '```');

@@ -8,6 +8,11 @@
  *   npm run bench -- --only=tiny,latency --systems=forkpool,raw-pipe --reps=3
  *   FORKPOOL_BASE_DIST=/tmp/base/dist npm run bench -- --only=tiny   (adds a baseline build's row)
  *
+ * Scenarios (--only): tiny, latency, buffer (1 MiB, 4 in flight), burst (200 × 1 MiB at once),
+ * object (200 × { id, data: 1 MiB } at once), cold, scaling, prefork, bullmq.
+ * FORKPOOL_BASE_DIST=<dist of another build> runs that build as `forkpool-base` wherever forkpool
+ * runs, and the report divides forkpool by it (before/after in one interleaved run).
+ *
  * Results go to bench/results/<timestamp>.json and bench/results/latest.json.
  */
 import { spawn } from 'node:child_process';
@@ -32,8 +37,10 @@ const POOLS = ['forkpool', ...PROCESS_PEERS, 'piscina'];
 /** What runs: scenario, systems, and the parameters of one measurement. */
 const PLAN = [
   { scenario: 'tiny', systems: [...POOLS, 'forkpool-prefetch128', 'raw-pipe', 'raw-ipc'], params: { workers: 2, jobs: quick ? 3000 : 40_000 } },
-  { scenario: 'latency', systems: [...POOLS, 'raw-pipe', 'raw-ipc'], params: { workers: 2, jobs: quick ? 300 : 3000, warmup: quick ? 100 : 500 } },
+  { scenario: 'latency', systems: [...POOLS, 'raw-pipe', 'raw-ipc-hot', 'raw-ipc'], params: { workers: 2, jobs: quick ? 300 : 3000, warmup: quick ? 100 : 500 } },
   { scenario: 'buffer', systems: [...POOLS, 'raw-pipe'], params: { workers: 2, jobs: quick ? 20 : 600, warmup: quick ? 8 : 60 } },
+  { scenario: 'burst', systems: [...POOLS, 'raw-pipe'], params: { workers: 2, burst: quick ? 20 : 200, bursts: quick ? 1 : 3, warmupBursts: 1 } },
+  { scenario: 'object', systems: [...POOLS, 'raw-pipe'], params: { workers: 2, burst: quick ? 20 : 200, bursts: quick ? 1 : 3, warmupBursts: 1 } },
   { scenario: 'cold', systems: POOLS, params: { workers: 8 } },
   ...(quick ? [1, 2] : [1, 2, 4, 8]).map((workers) => ({
     scenario: 'scaling',
@@ -115,7 +122,7 @@ if (existsSync(bullmq) && haveRedis && (!only || only.includes('bullmq'))) {
 }
 
 const summary = summarize(runs);
-const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
+const command = `${process.env.FORKPOOL_BASE_DIST ? `FORKPOOL_BASE_DIST=${process.env.FORKPOOL_BASE_DIST} ` : ''}npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
 const report = { date: started.toISOString(), command, quick, reps, machine: machine(), summary, extras, runs };
 mkdirSync(here('./results'), { recursive: true });
 const json = JSON.stringify(report, null, 2);

@@ -25,7 +25,10 @@ export const SYSTEMS = {
   tinypool: { module: 'tinypool', label: 'tinypool (child_process)', isolation: 'process', create: createTinypool },
   piscina: { module: 'piscina', label: 'piscina (threads, no isolation)', isolation: 'thread', create: createPiscina },
   'raw-pipe': { module: undefined, label: 'raw pipe (length-prefixed JSON, pipelined; bytes as they are for 1 MiB)', isolation: 'baseline', create: createRawPipe },
-  'raw-ipc': { module: undefined, label: 'raw child_process IPC ping-pong', isolation: 'baseline', create: createRawIpc },
+  // The best a hand-written one-at-a-time design does: every job to the same, already awake child.
+  'raw-ipc-hot': { module: undefined, label: 'raw child_process IPC ping-pong, one hot child', isolation: 'baseline', create: (o) => createRawIpc({ ...o, workers: 1 }) },
+  // Labelled as what it is: each one-at-a-time job goes to the other child, which has gone to sleep.
+  'raw-ipc': { module: undefined, label: 'raw child_process IPC, round-robin over the workers', isolation: 'baseline', create: createRawIpc },
 };
 
 async function createForkpool({ workers, prefetch }, entry = '../dist/index.js') {
@@ -101,8 +104,8 @@ async function createPiscina({ workers }) {
  * Frames are u32 LE length | JSON `[id, job]`; every frame queued in one tick goes out in one
  * write; jobs go round-robin to the children, as many in flight as the caller submits.
  */
-async function createRawPipe({ workers, binary }) {
-  if (binary) return createRawBytesPipe({ workers });
+async function createRawPipe({ workers, binary, shape }) {
+  if (binary) return createRawBytesPipe({ workers, objects: shape === 'object' });
   const waiting = new Map();
   let nextId = 1;
   const children = spawnRawChildren('./workers/raw-pipe-child.cjs', workers, () => {
@@ -149,9 +152,9 @@ async function createRawPipe({ workers, binary }) {
  * Spawns the raw baselines' children, each with a socketpair on fd 3; `listener()` makes one
  * child's 'data' listener (it may keep state of its own).
  */
-function spawnRawChildren(script, workers, listener) {
+function spawnRawChildren(script, workers, listener, args = []) {
   return Array.from({ length: workers }, () => {
-    const child = spawn(process.execPath, [here(script)], { stdio: ['ignore', 'inherit', 'inherit', 'pipe'] });
+    const child = spawn(process.execPath, [here(script), ...args], { stdio: ['ignore', 'inherit', 'inherit', 'pipe'] });
     const socket = child.stdio[3];
     socket.on('data', listener());
     socket.on('error', () => undefined);
@@ -175,33 +178,38 @@ function closeChildren(children) {
 }
 
 /**
- * The raw pipe for the 1 MiB scenario: u32 LE length | u32 LE id | bytes, the job's bytes written
+ * The raw pipe for the 1 MiB scenarios: u32 LE length | u32 LE id | bytes, the job's bytes written
  * as they are (no snapshot) and echoed by the child (no copy). What any pool moving bytes over a
- * socket can reach on this machine.
+ * socket can reach on this machine. With `objects`, a job is `{ id, data }`: its id travels in the
+ * frame after the frame's own (u32 LE), its data as the bytes, and the child hands the work
+ * function the object rebuilt around a view of them (the hand-written design for one known shape).
  */
-async function createRawBytesPipe({ workers }) {
+async function createRawBytesPipe({ workers, objects }) {
   const { readFrames } = createRequire(import.meta.url)('./workers/raw-bytes-frames.cjs');
   const waiting = new Map();
   let nextId = 1;
-  const children = spawnRawChildren('./workers/raw-bytes-child.cjs', workers, () => readFrames((id, bytes) => settle(waiting, id, bytes)));
+  const onFrame = objects ? (id, bytes) => settle(waiting, id, { id: bytes.readUInt32LE(0), data: bytes.subarray(4) }) : (id, bytes) => settle(waiting, id, bytes);
+  const children = spawnRawChildren('./workers/raw-bytes-child.cjs', workers, () => readFrames(onFrame), objects ? ['objects'] : []);
   let next = 0;
   const run = (job) =>
     new Promise((resolve) => {
       const id = nextId++;
       waiting.set(id, resolve);
-      const header = Buffer.allocUnsafe(8);
-      header.writeUInt32LE(4 + job.length, 0);
+      const bytes = objects ? job.data : job;
+      const header = Buffer.allocUnsafe(objects ? 12 : 8);
+      header.writeUInt32LE(header.length - 4 + bytes.length, 0);
       header.writeUInt32LE(id, 4);
+      if (objects) header.writeUInt32LE(job.id, 8);
       const { socket } = children[next++ % children.length];
       socket.cork();
       socket.write(header);
-      socket.write(job);
+      socket.write(bytes);
       socket.uncork();
     });
   return { run, close: () => closeChildren(children) };
 }
 
-/** Node's IPC channel (JSON serialization), one message each way per job, round-robin. */
+/** Node's IPC channel (JSON serialization), one message each way per job, round-robin over `workers` children. */
 async function createRawIpc({ workers }) {
   const children = [];
   const waiting = new Map();

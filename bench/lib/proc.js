@@ -52,3 +52,8 @@ export async function reapChildren(waitMs = 3000) {
   }
   return left.length;
 }
+
+/** This process's own peak RSS (MiB). */
+export function ownPeakRssMiB() {
+  return peakRssMiB('self');
+}

@@ -1,6 +1,6 @@
 /** Tiny jobs `{a, b} -> {product}`: throughput with a window of jobs in flight. */
+import { cpuWindow } from '../lib/cpu.js';
 import { drive } from '../lib/drive.js';
-import { children } from '../lib/proc.js';
 
 export const title = 'tiny jobs/s';
 
@@ -9,16 +9,12 @@ export async function measure(system, { workers, jobs, window = 1024, warmup = 2
   try {
     const makeJob = (i) => ({ a: i, b: 3 });
     await drive(pool.run, warmup, window, makeJob);
-    const before = children();
-    const cpuBefore = process.cpuUsage();
+    const end = cpuWindow();
     const start = performance.now();
     await drive(pool.run, jobs, window, makeJob);
     const seconds = (performance.now() - start) / 1000;
-    const cpu = process.cpuUsage(cpuBefore);
-    const after = children();
-    const childCpu = after.reduce((sum, c) => sum + c.cpuSeconds, 0) - before.filter((b) => after.some((a) => a.pid === b.pid)).reduce((s, c) => s + c.cpuSeconds, 0);
+    const { parentCpu, childCpu, after } = end();
     const rss = after.map((c) => c.peakRssMiB).filter((v) => v !== undefined);
-    const parentCpu = (cpu.user + cpu.system) / 1e6;
     return {
       jobsPerSec: jobs / seconds,
       // Fractions of one core over the measured window.

@@ -19,6 +19,23 @@ describe('bench smoke', () => {
     }
   });
 
+  it('runs the object-wrapped 1 MiB burst and the one-at-a-time round trip, results checked in the scenario', async () => {
+    const specs = [
+      { scenario: 'object', system: 'forkpool', workers: 1, burst: 3, bursts: 1, warmupBursts: 1 },
+      { scenario: 'object', system: 'raw-pipe', workers: 1, burst: 3, bursts: 1, warmupBursts: 1 },
+      { scenario: 'burst', system: 'raw-pipe', workers: 1, burst: 3, bursts: 1, warmupBursts: 1 },
+      { scenario: 'latency', system: 'raw-ipc-hot', workers: 2, jobs: 50, warmup: 10 },
+    ];
+    for (const spec of specs) {
+      const { stdout } = await run(process.execPath, [scenario, JSON.stringify(spec)], { timeout: 25_000 });
+      const result = JSON.parse(stdout.trim().split('\n').pop() as string) as Record<string, unknown>;
+      expect(result.error).toBeUndefined();
+      expect(result.leftover).toBe(0);
+      if (spec.scenario === 'latency') expect(result.p90Us).toBeGreaterThan(0);
+      else expect(result.cpuMsPerMiB).toBeGreaterThan(0);
+    }
+  });
+
   it('renders a table with the ratios from a summary', async () => {
     const { summarize, renderMarkdown } = await import('../../bench/report.js');
     const runs = [
@@ -28,5 +45,18 @@ describe('bench smoke', () => {
     ];
     const markdown = renderMarkdown({ reps: 1, summary: summarize(runs), extras: {} });
     expect(markdown).toContain('| forkpool | 300 ±0% | 3.00× | 0.75× |');
+    expect(markdown).toContain('tiny-job throughput ÷ best process peer (goal ≥ 2.5×): **3.00×** — met');
+    expect(markdown).toContain('tiny-job throughput ÷ raw pipe (goal ≥ 0.7×): **0.75×** — met');
+    expect(markdown).toContain('round trip p90 ÷ raw IPC one hot child p90 (goal ≤ 1.25×): **—** — not measured');
+  });
+
+  it('prints forkpool ÷ the baseline build when a baseline row is there', async () => {
+    const { summarize, renderMarkdown } = await import('../../bench/report.js');
+    const runs = [
+      { scenario: 'tiny', system: 'forkpool', jobsPerSec: 90 },
+      { scenario: 'tiny', system: 'forkpool-base', jobsPerSec: 100 },
+    ];
+    const markdown = renderMarkdown({ reps: 1, summary: summarize(runs), extras: {} });
+    expect(markdown).toContain('forkpool ÷ forkpool (baseline build) (issues 12/13/17: within 5%, ≥ 0.95×): **0.90×** — NOT met');
   });
 });
