@@ -5,9 +5,10 @@ import { ProtocolError } from '../errors.js';
 import { MAX_MESSAGE_SIZE } from '../options.js';
 import { CallbackService } from '../scheduler/callbacks.js';
 import { WorkerProcess } from '../supervisor/worker-process.js';
+import { Histogram } from '../util/histogram.js';
 import { SignalTrap } from './signal-trap.js';
 import { signalStatus, STOP_SIGNALS } from './signals.js';
-import type { ChildReapEvent, EngineConfig, FinalMessage, ReapReason } from './types.js';
+import type { ChildReapEvent, EngineConfig, FinalMessage, PreforkStats, ReapReason } from './types.js';
 
 /** Status of a child stopped by `childTimeout`, as GNU timeout(1) reports it. */
 export const TIMEOUT_STATUS = 124;
@@ -27,6 +28,8 @@ interface Child {
   retiring: boolean;
   /** What the child wrote that is not a prefork frame, when it did (it was killed for it). */
   garbage: Error | undefined;
+  /** performance.now() at spawn, for its lifetime figure. */
+  spawnedAt: number;
 }
 
 interface Run {
@@ -85,6 +88,15 @@ export class PreforkEngine {
 
   get running(): boolean {
     return this.#run !== undefined;
+  }
+
+  readonly #lifetime = new Histogram();
+  #spawned = 0;
+  #reaped = 0;
+
+  /** How many children were spawned and reaped, and how long they lived (spawn to reap). */
+  stats(): PreforkStats {
+    return { children: this.#children.size, spawned: this.#spawned, reaped: this.#reaped, lifetime: this.#lifetime.summary() };
   }
 
   /** Children spawned and not yet reaped. */
@@ -244,6 +256,7 @@ export class PreforkEngine {
       timedOut: false,
       retiring: false,
       garbage: undefined,
+      spawnedAt: performance.now(),
     } as unknown as Child;
     child.proc = new WorkerProcess(
       {
@@ -262,6 +275,7 @@ export class PreforkEngine {
       },
     );
     this.#children.add(child);
+    this.#spawned++;
     if (config.childTimeout > 0) {
       child.timer = setTimeout(() => {
         child.timer = undefined;
@@ -335,7 +349,10 @@ export class PreforkEngine {
       payload: final && 'payload' in final ? final.payload : undefined,
       error: child.garbage ?? (final && 'error' in final ? decodeError(final.error) : error),
       generation: child.generation,
+      lifetimeMs: performance.now() - child.spawnedAt,
     };
+    this.#lifetime.record(event.lifetimeMs);
+    this.#reaped++;
     const onChildReap = this.#config.onChildReap;
     if (onChildReap) this.#hook(() => onChildReap(event));
     this.#adjust();

@@ -1,3 +1,4 @@
+import type { PreforkStats } from './types.js';
 import { InvalidOptionError } from '../errors.js';
 import { integer } from '../options.js';
 import { PreforkEngine } from './engine.js';
@@ -53,6 +54,11 @@ export class Prefork {
   }
 
   /** Pids of the children not yet reaped. */
+  /** Children now, spawned and reaped so far, and how long children lived (`lifetime`, in ms). */
+  stats(): PreforkStats {
+    return this.#engine.stats();
+  }
+
   get pids(): number[] {
     return this.#engine.pids;
   }

@@ -1,3 +1,4 @@
+import type { HistogramSummary } from '../util/histogram.js';
 import type { CallbackHandler } from '../options.js';
 
 /**
@@ -26,6 +27,18 @@ export interface ChildReapEvent {
   error: unknown;
   /** Which `start()` call spawned it (1, 2, ...). */
   generation: number;
+  /** ms from its spawn to its reap. */
+  lifetimeMs: number;
+}
+
+/** The manager's figures since it was made (`prefork.stats()`). */
+export interface PreforkStats {
+  /** Children spawned and not yet reaped. */
+  children: number;
+  spawned: number;
+  reaped: number;
+  /** How long children lived, spawn to reap, in ms (constant memory, see util/histogram.ts). */
+  lifetime: HistogramSummary;
 }
 
 /** The manager's settings once validated; times in ms. Shared by `Prefork` and `PreforkIPC`. */

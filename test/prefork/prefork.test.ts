@@ -38,6 +38,13 @@ describe('Prefork', () => {
     expect(reaped).toHaveLength(10);
     expect(reaped.reduce((sum, event) => sum + (event.payload as number), 0)).toBe(385);
     for (const event of reaped) expect(event).toMatchObject({ status: 0, exitCode: 0, signal: null, reason: 'exit', finished: true, generation: 1 });
+    // Child lifetime figures, the same way as a pool's timing: one per reaped child.
+    const stats = p.stats();
+    expect(stats).toMatchObject({ children: 0, spawned: 10, reaped: 10 });
+    expect(stats.lifetime.count).toBe(10);
+    for (const event of reaped) expect(event.lifetimeMs).toBeGreaterThan(0);
+    expect(stats.lifetime.min).toBeLessThanOrEqual(stats.lifetime.p50);
+    expect(stats.lifetime.max).toBe(Math.max(...reaped.map((event) => event.lifetimeMs)));
   });
 
   it('keeps falsy final payloads as sent', async () => {
