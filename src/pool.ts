@@ -1,6 +1,6 @@
 import { PoolClosedError, QueueFullError } from './errors.js';
 import { normalizeOptions, type ChildOverride, type NormalizedOptions, type PoolOptions } from './options.js';
-import { PoolEngine } from './scheduler/engine.js';
+import { PoolEngine } from './pool-engine.js';
 import type { PoolStats, ProgressEvent, RunOptions, WorkerExitEvent, WorkerReadyEvent, WorkerSpawnEvent } from './pool-types.js';
 import { OutcomePool } from './queue/outcome-pool.js';
 import type { Outcome } from './queue/outcomes.js';
@@ -106,7 +106,12 @@ export class Pool<W = any, Mapped = ResultOf<W>> extends OutcomePool<JobOf<W>, M
     if (this.#engine.room() < count) throw new QueueFullError(this.#options.maxQueue);
   }
 
-  /** Resolves when the queue has room for another job (see `maxQueue`). */
+  /** Resolves when the queue has room for another job (see `maxQueue`): await it before `run` in a producer loop. */
+  onRoom(): Promise<void> {
+    return this.drained();
+  }
+
+  /** The older name of `onRoom()` (it waits for room, not for the queue to empty); kept for compatibility. */
   drained(): Promise<void> {
     if (this.#engine.room() > 0 || this.#engine.closing) return Promise.resolve();
     this.#engine.waitForRoom();

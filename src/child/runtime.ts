@@ -2,11 +2,12 @@ import { Socket } from 'node:net';
 import { decodeValue, encodeValue, encodeValueParts, jsonBytes, jsonText, TAG_JSON } from '../channel/codec.js';
 import { fromErrorRecord, toErrorRecord, type ErrorRecord } from '../channel/error-wire.js';
 import { FrameReader, FrameWriter } from '../channel/frames.js';
+import { CallClient } from '../channel/call-client.js';
 import { parentKindLimit } from '../channel/limits.js';
 import { ANSWER_FD, CHANNEL_FD, Kind, type KindCode } from '../channel/messages.js';
 import { MessageTooLargeError, TaskUnknownError, UnserializableError } from '../errors.js';
 import { startOrphanWatchdog } from './watchdog.js';
-import { removeAddedEnv } from '../supervisor/allocator-env.js';
+import { removeAddedEnv } from '../channel/child-env.js';
 import { JobContext } from './job-context.js';
 import { SyncFdSink } from './sync-sink.js';
 import { blockingStdio } from './blocking-stdio.js';
@@ -54,8 +55,10 @@ export class WorkerRuntime {
   #workerId = 0;
   #maxMessageSize = Infinity;
   #reportRss = false;
-  #nextCallId = 1;
-  readonly #calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  readonly #calls = new CallClient((id, bytes) => {
+    this.#writer.send(Kind.CALLBACK, id, bytes);
+    this.#writer.flush();
+  });
 
   /** Timing of the answers finished since the BUSY frame last went out (see Kind.BUSY). */
   #timings = Buffer.allocUnsafe(128 * TIMING_BYTES);
@@ -171,22 +174,9 @@ export class WorkerRuntime {
         this.#exitIfIdle();
         return;
       case Kind.CALLBACK_RESULT:
-      case Kind.CALLBACK_ERROR: {
-        const call = this.#calls.get(id);
-        if (!call) return;
-        this.#calls.delete(id);
-        let value: unknown;
-        try {
-          value = decodeValue(payload);
-        } catch (error) {
-          // The parent's answer did not decode: that call fails, the worker lives on.
-          call.reject(error);
-          return;
-        }
-        if (kind === Kind.CALLBACK_RESULT) call.resolve(value);
-        else call.reject(fromErrorRecord(value as ErrorRecord));
+      case Kind.CALLBACK_ERROR:
+        this.#calls.answer(kind, id, payload);
         return;
-      }
       default:
         process.exit(70);
     }
@@ -226,17 +216,7 @@ export class WorkerRuntime {
 
   /** Calls `name` in the parent and waits for its answer. */
   callback(name: string, payload: unknown, jobId: number | undefined): Promise<unknown> {
-    const id = this.#nextCallId++;
-    return new Promise((resolve, reject) => {
-      try {
-        this.#send(Kind.CALLBACK, id, [name, jobId, payload]);
-      } catch (error) {
-        reject(new UnserializableError(`payload of callback "${name}"`, error));
-        return;
-      }
-      this.#calls.set(id, { resolve, reject });
-      this.#writer.flush();
-    });
+    return this.#calls.call(name, payload, jobId);
   }
 
   #drain(): void {

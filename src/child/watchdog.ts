@@ -4,7 +4,7 @@
  * thread, which has its own event loop, notices that the parent is gone and kills the process.
  */
 import { Worker } from 'node:worker_threads';
-import { PARENT_DEATH_ENV } from '../supervisor/parent-death.js';
+import { PARENT_DEATH_ENV } from '../channel/child-env.js';
 
 const WATCHDOG_SOURCE = `
 const { workerData } = require('node:worker_threads');

@@ -1,9 +1,10 @@
 import { writeSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { encodeValue, decodeValue } from '../channel/codec.js';
-import { fromErrorRecord, toErrorRecord, type ErrorRecord } from '../channel/error-wire.js';
+import { encodeValue } from '../channel/codec.js';
+import { toErrorRecord } from '../channel/error-wire.js';
 import { FrameReader, FrameWriter, frameHeader } from '../channel/frames.js';
 import { parentKindLimit } from '../channel/limits.js';
+import { CallClient } from '../channel/call-client.js';
 import { CHANNEL_FD, Kind } from '../channel/messages.js';
 import { UnserializableError } from '../errors.js';
 import type { FinalMessage } from './types.js';
@@ -21,8 +22,10 @@ const FULL_BUFFER_SLEEP_MS = 2;
 export class PreforkChannel {
   readonly #socket: Socket;
   readonly #writer: FrameWriter;
-  readonly #calls = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
-  #nextCallId = 1;
+  readonly #calls = new CallClient((id, bytes) => {
+    this.#writer.send(Kind.CALLBACK, id, bytes);
+    this.#writer.flush();
+  });
   #finished = false;
 
   constructor() {
@@ -30,20 +33,7 @@ export class PreforkChannel {
     this.#socket.unref();
     this.#writer = new FrameWriter(this.#socket);
     const reader = new FrameReader((kind, id, payload) => {
-      if (kind !== Kind.CALLBACK_RESULT && kind !== Kind.CALLBACK_ERROR) return;
-      const call = this.#calls.get(id);
-      if (!call) return;
-      this.#calls.delete(id);
-      if (this.#calls.size === 0) this.#socket.unref();
-      let value: unknown;
-      try {
-        value = decodeValue(payload);
-      } catch (error) {
-        call.reject(error);
-        return;
-      }
-      if (kind === Kind.CALLBACK_RESULT) call.resolve(value);
-      else call.reject(fromErrorRecord(value as ErrorRecord));
+      if (this.#calls.answer(kind, id, payload) && this.#calls.pending === 0) this.#socket.unref();
     }, undefined, parentKindLimit);
     this.#socket.on('data', (chunk: Buffer) => {
       try {
@@ -60,19 +50,10 @@ export class PreforkChannel {
   /** Calls the manager's callback `name` and resolves with what it returned. */
   callback<T = unknown>(name: string, payload?: unknown): Promise<T> {
     if (this.#finished) return Promise.reject(new Error(`callback("${name}") after finish(): the child is exiting.`));
-    const id = this.#nextCallId++;
-    let bytes: Buffer;
-    try {
-      bytes = encodeValue([name, undefined, payload]);
-    } catch (error) {
-      return Promise.reject(new UnserializableError(`payload of callback "${name}"`, error));
-    }
-    return new Promise<T>((resolve, reject) => {
-      this.#calls.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.#socket.ref();
-      this.#writer.send(Kind.CALLBACK, id, bytes);
-      this.#writer.flush();
-    });
+    this.#socket.ref();
+    const result = this.#calls.call(name, payload, undefined) as Promise<T>;
+    if (this.#calls.pending === 0) this.#socket.unref();
+    return result;
   }
 
   /**

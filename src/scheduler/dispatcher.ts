@@ -29,7 +29,8 @@ export function pickWorker(slots: Iterable<WorkerSlot>, job: Job, depth: number,
   let best: WorkerSlot | undefined;
   const limit = job.suspect ? 1 : depth;
   for (const slot of slots) {
-    if (slot.state !== 'ready' || slot.recycle) continue;
+    // A worker the pool is already stopping (killed for a protocol fault, say) takes nothing more.
+    if (slot.state !== 'ready' || slot.recycle || slot.proc.reason !== undefined) continue;
     const load = slot.inflight.length;
     if (load >= limit || (load > 0 && isolated(slot))) continue;
     if (maxJobsPerWorker > 0 && slot.dispatched >= maxJobsPerWorker) continue;

@@ -1,3 +1,5 @@
+import { ADDED_ENV } from '../channel/child-env.js';
+
 /**
  * glibc's malloc hands blocks above its mmap threshold (128 KiB, raised later to the size of the
  * last big block freed) straight back to the kernel, and trims the top of its heap past twice
@@ -10,23 +12,9 @@
 const THRESHOLD = String(32 * 1024 * 1024);
 const ALLOCATOR_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: THRESHOLD, MALLOC_TRIM_THRESHOLD_: THRESHOLD };
 
-/** Lists the variables forkpool added, which the worker removes from its own `process.env`. */
-const ADDED_ENV = 'FORKPOOL_ADDED_ENV';
-
 /** `env` plus the allocator settings, unless the user tuned malloc there already. */
 export function withAllocatorEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   // Setting any one of them turns glibc's own adjustment off: a user's choice is kept whole.
   if (Object.keys(ALLOCATOR_ENV).some((name) => env[name] !== undefined)) return env;
   return { ...env, ...ALLOCATOR_ENV, [ADDED_ENV]: Object.keys(ALLOCATOR_ENV).join(',') };
-}
-
-/**
- * Run first in a worker: malloc has read the settings at start-up; removing them keeps them out
- * of the user's view and away from processes the work function starts.
- */
-export function removeAddedEnv(): void {
-  const added = process.env[ADDED_ENV];
-  if (added === undefined) return;
-  for (const name of added.split(',')) delete process.env[name];
-  delete process.env[ADDED_ENV];
 }

@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs';
+import { PARENT_DEATH_ENV } from '../channel/child-env.js';
 import { delimiter, join } from 'node:path';
 
 /**
@@ -8,8 +9,6 @@ import { delimiter, join } from 'node:path';
  * (macOS, minimal images) the child starts its watchdog thread instead (see child/watchdog.ts).
  */
 
-/** Set in a child's environment when the kernel already guards it; the child then skips its watchdog. */
-export const PARENT_DEATH_ENV = 'FORKPOOL_PARENT_DEATH_SIGNAL';
 
 let cached: string | null | undefined;
 

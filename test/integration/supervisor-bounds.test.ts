@@ -64,7 +64,7 @@ describe('queue bounds and drain', () => {
     await waitFor(() => bounded.stats().idle === 1, 10_000, 'the worker to be ready');
     const jobs = [bounded.run({ ms: 200 }), bounded.run({ ms: 0 }), bounded.run({ ms: 0 })];
     await expect(bounded.run({ ms: 0 })).rejects.toMatchObject({ code: 'ERR_QUEUE_FULL' });
-    await bounded.drained();
+    await bounded.onRoom();
     await Promise.all(jobs);
     await sleep(50);
     expect(boundedDrains).toBe(1);

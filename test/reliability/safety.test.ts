@@ -56,7 +56,7 @@ const CRASH_LOOPS: Array<{ name: string; stage: string; kind: string; startTimeo
   { name: 'init() never returns (startTimeout)', stage: 'init', kind: 'loop', startTimeout: 500 },
 ];
 
-/** The engine's back-off between failed starts: 100 ms, doubling (see scheduler/engine.ts). */
+/** The engine's back-off between failed starts: 100 ms, doubling (see supervisor/spawn-policy.ts). */
 const FIRST_BACKOFF_MS = 100;
 
 describe('crash-loop protection', () => {

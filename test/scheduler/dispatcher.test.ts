@@ -8,7 +8,7 @@ function job(id: number, extra: Partial<Job> = {}): Job {
 }
 
 function slot(id: number, inflight: Job[], extra: Partial<WorkerSlot> = {}): WorkerSlot {
-  return { id, state: 'ready', inflight, dispatched: inflight.length, recycle: undefined, ...extra } as WorkerSlot;
+  return { id, state: 'ready', inflight, dispatched: inflight.length, recycle: undefined, proc: { reason: undefined }, ...extra } as unknown as WorkerSlot;
 }
 
 describe('sendAheadDepth', () => {
@@ -34,11 +34,12 @@ describe('pickWorker', () => {
     expect(pickWorker([a, b], job(9), 1, 0)).toBeUndefined();
   });
 
-  it('skips starting, recycling and maxJobsPerWorker-exhausted workers', () => {
+  it('skips starting, recycling, maxJobsPerWorker-exhausted and already stopping workers', () => {
     const starting = slot(1, [], { state: 'starting' });
     const recycling = slot(2, [], { recycle: 'recycle' });
     const spent = slot(3, [], { dispatched: 5 });
-    expect(pickWorker([starting, recycling, spent], job(9), 4, 5)).toBeUndefined();
+    const killed = slot(4, [], { proc: { reason: 'protocol' } } as unknown as Partial<WorkerSlot>);
+    expect(pickWorker([starting, recycling, spent, killed], job(9), 4, 5)).toBeUndefined();
   });
 
   it('gives a suspect only an empty worker, and an isolated worker nothing more', () => {

@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { decodeValue, encodeValue } from '../channel/codec.js';
-import { fromErrorRecord, toErrorRecord, type ErrorRecord } from '../channel/error-wire.js';
-import { Kind, type KindCode } from '../channel/messages.js';
+import { decodeValue, encodeValue } from './channel/codec.js';
+import { fromErrorRecord, toErrorRecord, type ErrorRecord } from './channel/error-wire.js';
+import { Kind, type KindCode } from './channel/messages.js';
 import {
   AbortError,
   InvalidOptionError,
@@ -14,26 +14,26 @@ import {
   UnserializableError,
   WorkerCrashedError,
   WorkerInitError,
-} from '../errors.js';
-import { MAX_TIMER_MS, type NormalizedOptions } from '../options.js';
-import { WorkerProcess, type ExitReason } from '../supervisor/worker-process.js';
-import { classifyExit } from '../supervisor/exit-classifier.js';
-import { SpawnPolicy } from '../supervisor/spawn-policy.js';
-import type { PoolStats, ProgressEvent, RunOptions, WorkerExitEvent, WorkerReadyEvent, WorkerSpawnEvent } from '../pool-types.js';
-import { pickStealVictim, pickWorker, sendAheadDepth } from './dispatcher.js';
-import { Ledger } from './ledger.js';
-import { JobEncoder } from './job-payload.js';
-import { poolStats } from './stats.js';
-import { onAbort } from '../util/abort-listener.js';
-import { withAllocatorEnv } from '../supervisor/allocator-env.js';
-import { JobQueue } from '../queue/job-queue.js';
-import { Histogram } from '../util/histogram.js';
-import * as diagnostics from './diagnostics.js';
-import { CallbackService } from './callbacks.js';
-import { releasePayload, type Job } from './job.js';
-import { takeAnswered, type WorkerSlot } from './slot.js';
+} from './errors.js';
+import { MAX_TIMER_MS, type NormalizedOptions } from './options.js';
+import { WorkerProcess, type ExitReason } from './supervisor/worker-process.js';
+import { classifyExit } from './supervisor/exit-classifier.js';
+import { SpawnPolicy } from './supervisor/spawn-policy.js';
+import type { PoolStats, ProgressEvent, RunOptions, WorkerExitEvent, WorkerReadyEvent, WorkerSpawnEvent } from './pool-types.js';
+import { pickStealVictim, pickWorker, sendAheadDepth } from './scheduler/dispatcher.js';
+import { Ledger } from './scheduler/ledger.js';
+import { JobEncoder } from './scheduler/job-payload.js';
+import { poolStats } from './scheduler/stats.js';
+import { onAbort } from './util/abort-listener.js';
+import { withAllocatorEnv } from './supervisor/allocator-env.js';
+import { JobQueue } from './queue/job-queue.js';
+import { Histogram } from './util/histogram.js';
+import * as diagnostics from './scheduler/diagnostics.js';
+import { CallbackService } from './scheduler/callbacks.js';
+import { releasePayload, type Job } from './scheduler/job.js';
+import { takeAnswered, type WorkerSlot } from './scheduler/slot.js';
 
-const CHILD_ENTRY = fileURLToPath(new URL('../child/main.js', import.meta.url));
+const CHILD_ENTRY = fileURLToPath(new URL('./child/main.js', import.meta.url));
 
 /** Workers booting at once, and the pace of further starts (see ensureWorkers). */
 const SPAWN_CONCURRENCY = Math.max(2, availableParallelism());
