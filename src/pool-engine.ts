@@ -428,12 +428,14 @@ export class PoolEngine {
     slot.answered = [];
     if (!(count > 0) || payload.length !== count * 12) throw new ProtocolError('a BUSY frame whose length does not match its count');
     let micros = 0;
+    let longest = 0;
     const publish = diagnostics.jobEnd.hasSubscribers;
     for (let i = 0, at = 0; i < count; i++, at += 12) {
       const job = answered[i];
       const queuedMs = payload.readUInt32LE(at + 4) / 1000;
       const runMs = payload.readUInt32LE(at + 8) / 1000;
       micros += runMs * 1000;
+      if (runMs > longest) longest = runMs;
       this.#runTime.record(runMs);
       if (!job || job.id !== payload.readUInt32LE(at)) continue;
       const waitMs = job.dispatchedAt - job.submittedAt + queuedMs;
@@ -442,11 +444,11 @@ export class PoolEngine {
     }
     const sample = micros / count / 1000;
     this.#serviceMs = Number.isNaN(this.#serviceMs) ? sample : this.#serviceMs * 0.7 + sample * 0.3;
-    // A slow answer leaves in a flush of its own, so a long job shows here as itself. Only a
+    // The longest job of the flush, as itself (not averaged with the tiny ones around it). Only a
     // really long one is remembered: the first jobs of a fresh worker (module code still cold)
     // must not hold back sending ahead for the next second.
-    if (sample >= LONG_JOB_MS && sample > this.#recentLongest()) {
-      this.#longestMs = sample;
+    if (longest >= LONG_JOB_MS && longest > this.#recentLongest()) {
+      this.#longestMs = longest;
       this.#longestAt = performance.now();
     }
   }
