@@ -15,7 +15,7 @@ import {
   WorkerCrashedError,
   WorkerInitError,
 } from './errors.js';
-import { MAX_TIMER_MS, type NormalizedOptions } from './options.js';
+import type { NormalizedOptions } from './options.js';
 import { WorkerProcess, type ExitReason } from './supervisor/worker-process.js';
 import { classifyExit } from './supervisor/exit-classifier.js';
 import { SpawnPolicy } from './supervisor/spawn-policy.js';
@@ -25,6 +25,7 @@ import { Ledger } from './scheduler/ledger.js';
 import { JobEncoder } from './scheduler/job-payload.js';
 import { poolStats } from './scheduler/stats.js';
 import { onAbort } from './util/abort-listener.js';
+import { checkRunOptions } from './run-options.js';
 import { withAllocatorEnv } from './supervisor/allocator-env.js';
 import { JobQueue } from './queue/job-queue.js';
 import { Histogram } from './util/histogram.js';
@@ -139,23 +140,9 @@ export class PoolEngine {
   submit(input: unknown, options: RunOptions = {}): Promise<unknown> {
     if (this.#closing) return Promise.reject(new PoolClosedError());
     const timeout = options.timeout === undefined ? this.#options.timeout : options.timeout;
-    if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 0 || timeout > MAX_TIMER_MS) {
-      return Promise.reject(new InvalidOptionError('timeout', `expected an integer from 0 to ${MAX_TIMER_MS} (ms), got ${String(timeout)}.`));
-    }
-    const signal = options.signal;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      return Promise.reject(new InvalidOptionError('signal', 'expected an AbortSignal.'));
-    }
-    const { name, priority = 0, onProgress } = options;
-    if (name !== undefined && (typeof name !== 'string' || name === '' || Buffer.byteLength(name) > 255)) {
-      return Promise.reject(new InvalidOptionError('name', `expected the name of a function the worker module exports (1 to 255 bytes), got ${JSON.stringify(name) ?? String(name)}.`));
-    }
-    if (typeof priority !== 'number' || !Number.isSafeInteger(priority)) {
-      return Promise.reject(new InvalidOptionError('priority', `expected an integer (higher runs first, default 0), got ${String(priority)}.`));
-    }
-    if (onProgress !== undefined && typeof onProgress !== 'function') {
-      return Promise.reject(new InvalidOptionError('onProgress', 'expected a function (value) => void.'));
-    }
+    const invalid = checkRunOptions(options, timeout);
+    if (invalid) return Promise.reject(invalid);
+    const { signal, name, priority = 0, onProgress } = options;
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
     if (this.#broken) return Promise.reject(this.#broken);
     if (this.room() <= 0) {

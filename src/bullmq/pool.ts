@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Job, Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { AbortError, InvalidOptionError, PoolClosedError, UnserializableError } from '../errors.js';
+import { AbortError, PoolClosedError, UnserializableError } from '../errors.js';
 import type { CloseOptions } from '../pool.js';
 import type { JobOf, ResultOf } from '../types.js';
 import { OutcomePool } from '../queue/outcome-pool.js';
@@ -15,7 +15,8 @@ import { failureFromReason } from './failure.js';
 import { Liveness } from './liveness.js';
 import { normalizeProducerOptions, type DistributedPoolOptions, type NormalizedProducerOptions } from './producer-options.js';
 import { Reconciler } from './reconciler.js';
-import { bullmqPriority, checkRunOptions, type DistributedRunOptions } from './run-options.js';
+import { checkRunOptions } from '../run-options.js';
+import { bullmqPriority, PRIORITY_LIMIT, type DistributedRunOptions } from './run-options.js';
 
 interface PendingJob {
   resolve(value: unknown): void;
@@ -132,14 +133,10 @@ export class DistributedPool<W = any, Mapped = ResultOf<W>> extends OutcomePool<
     if (this.#closing) return Promise.reject(new PoolClosedError());
     if (this.#liveness.expired) return Promise.reject(this.#unavailable());
     const timeout = options.timeout ?? this.#options.timeout;
-    if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 0) {
-      return Promise.reject(new InvalidOptionError('timeout', `expected an integer >= 0 (ms), got ${String(timeout)}.`));
-    }
-    const { signal } = options;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) return Promise.reject(new InvalidOptionError('signal', 'expected an AbortSignal.'));
-    if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
-    const invalid = checkRunOptions(options);
+    const invalid = checkRunOptions(options, timeout, PRIORITY_LIMIT);
     if (invalid) return Promise.reject(invalid);
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
     const { name, priority = 0, onProgress } = options;
     try {
       if (JSON.stringify(job) === undefined) throw new TypeError(`${typeof job} is not a JSON value`);

@@ -1,5 +1,3 @@
-import { InvalidOptionError } from '../errors.js';
-import { describe } from '../options.js';
 import type { RunOptions } from '../pool-types.js';
 
 /**
@@ -30,19 +28,4 @@ export const PRIORITY_LIMIT = 1_048_575;
  */
 export function bullmqPriority(priority: number): number {
   return PRIORITY_LIMIT + 1 - priority;
-}
-
-/** The per-run options checked here, so a bad one fails at once instead of on a host. */
-export function checkRunOptions(options: DistributedRunOptions): InvalidOptionError | undefined {
-  const { name, priority = 0, onProgress } = options;
-  if (name !== undefined && (typeof name !== 'string' || name === '')) {
-    return new InvalidOptionError('name', `expected the name of a function the worker module exports, such as "resize", got ${describe(name)}.`);
-  }
-  if (typeof priority !== 'number' || !Number.isInteger(priority) || Math.abs(priority) > PRIORITY_LIMIT) {
-    return new InvalidOptionError('priority', `expected an integer from -${PRIORITY_LIMIT} to ${PRIORITY_LIMIT} (higher runs first), got ${describe(priority)}.`);
-  }
-  if (onProgress !== undefined && typeof onProgress !== 'function') {
-    return new InvalidOptionError('onProgress', `expected a function, got ${describe(onProgress)}.`);
-  }
-  return undefined;
 }
