@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NoPendingJobsError, Pool, type Outcome } from '../dist/index.js';
-import { fixture, sleep, track } from './helpers.js';
+import { NoPendingJobsError, Pool, type Outcome } from '../../dist/index.js';
+import { fixture, sleep, track } from '../helpers.js';
 
 describe('the seed queue: add / pending / next / nextNow / results', () => {
   it('returns each of 10 jobs exactly once, in completion order', async () => {

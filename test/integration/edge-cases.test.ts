@@ -1,7 +1,7 @@
 // Regressions for defects found in review: each of these once hung, ran a job twice or crashed.
 import { describe, expect, it } from 'vitest';
-import { Pool } from '../dist/index.js';
-import { childPids, fixture, sleep, track, waitFor } from './helpers.js';
+import { Pool } from '../../dist/index.js';
+import { childPids, fixture, sleep, track, waitFor } from '../helpers.js';
 
 describe('edge cases', () => {
   it('graceful close does not wait forever on a worker stuck loading its module', async () => {

@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { JobTimeoutError, Pool, WorkerCrashedError, WorkerInitError, type ForkpoolError, type WorkerExitEvent } from '../dist/index.js';
-import { childPids, fixture, isAlive, track, waitFor } from './helpers.js';
+import { JobTimeoutError, Pool, WorkerCrashedError, WorkerInitError, type ForkpoolError, type WorkerExitEvent } from '../../dist/index.js';
+import { childPids, fixture, isAlive, track, waitFor } from '../helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'forkpool-faults-'));
 

@@ -89,7 +89,7 @@ describe('Pool callbacks', () => {
     expect(sync.error.message).toContain('kaboom in the parent');
     expect(sync.error.message).toContain('"explode"');
     expect(sync.error.stack).toContain('kaboom in the parent');
-    expect(sync.error.stack).toMatch(/pool-callbacks\.test\.ts/);
+    expect(sync.error.stack).toMatch(/callbacks\.test\.ts/);
     const async = await p.run({ op: 'catch', args: ['reject'] });
     expect(async.error.code).toBe('ERR_CALLBACK_FAILED');
     expect(async.error.message).toContain('async kaboom');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Pool } from '../dist/index.js';
-import { fixture, track } from './helpers.js';
+import { Pool } from '../../dist/index.js';
+import { fixture, track } from '../helpers.js';
 
 const NAMES = ['MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_', 'FORKPOOL_ADDED_ENV'];
 const linux = process.platform === 'linux';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MessageTooLargeError, Pool, UnserializableError } from '../dist/index.js';
-import { fixture, track } from './helpers.js';
+import { MessageTooLargeError, Pool, UnserializableError } from '../../dist/index.js';
+import { fixture, track } from '../helpers.js';
 
 describe('wire format', () => {
   it('carries structured-clone values both ways', async () => {

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { Pool } from '../dist/index.js';
-import { fixture } from './helpers.js';
+import { Pool } from '../../dist/index.js';
+import { fixture } from '../helpers.js';
 
 const run = (mode: string) => spawnSync(process.execPath, [fixture('pool-stdout-script.mjs'), mode], { encoding: 'utf8', timeout: 20_000 });
 
