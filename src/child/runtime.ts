@@ -164,10 +164,10 @@ export class WorkerRuntime {
       case Kind.ABORT:
         if (this.#running?.jobId === id) this.#running.abort(fromErrorRecord(decodeValue(payload) as ErrorRecord));
         // Not started yet (a cancelled job sent ahead): drop it and say so, as for RELEASE.
-        else this.#release(id, true);
+        else this.#release(id);
         return;
       case Kind.RELEASE:
-        this.#release(id, true);
+        this.#release(id);
         return;
       case Kind.SHUTDOWN:
         this.#shuttingDown = true;
@@ -182,11 +182,12 @@ export class WorkerRuntime {
     }
   }
 
-  #release(id: number, answer: boolean): void {
+  /** Drops a job that has not started and says so (RELEASED), so the parent can run it elsewhere. */
+  #release(id: number): void {
     const index = this.#queue.findIndex((job) => job.id === id);
     if (index === -1) return;
     this.#queue.splice(index, 1);
-    if (answer) this.#send(Kind.RELEASED, id, undefined);
+    this.#send(Kind.RELEASED, id, undefined);
   }
 
   async #init(message: InitMessage): Promise<void> {
