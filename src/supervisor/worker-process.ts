@@ -116,15 +116,18 @@ export class WorkerProcess {
       // Frames written just before the child exited (a prefork child's FINAL, a last result) may be
       // read after the 'exit' event: they count until the exit is reported.
       let garbled = false;
+      const garbage = (error: Error) => {
+        garbled = true;
+        events.garbage?.(error);
+        this.reason ??= 'protocol';
+        this.kill();
+      };
       channel.on('data', (chunk: Buffer) => {
         if (this.#exitReported || garbled) return;
         try {
           reader.push(chunk);
         } catch (error) {
-          garbled = true;
-          events.garbage?.(error as Error);
-          this.reason ??= 'protocol';
-          this.kill();
+          garbage(error as Error);
         }
       });
       // EPIPE and ECONNRESET after a crash are expected; the exit event reports the crash.
@@ -136,10 +139,7 @@ export class WorkerProcess {
         // Nothing may come back on the jobs' channel: bytes there are garbage.
         input.on('data', () => {
           if (this.#exitReported || garbled) return;
-          garbled = true;
-          events.garbage?.(new Error('bytes on the jobs channel (fd 3), where a worker sends nothing'));
-          this.reason ??= 'protocol';
-          this.kill();
+          garbage(new Error('bytes on the jobs channel (fd 3), where a worker sends nothing'));
         });
         input.once('end', this.#channelClosed);
       }
