@@ -126,6 +126,8 @@ export class PoolEngine {
 
   /** How many more jobs are accepted now before ERR_QUEUE_FULL. */
   room(): number {
+    // Unbounded (the default): nothing to count, on every run().
+    if (this.#options.maxQueue === Infinity) return Infinity;
     let free = 0;
     for (const slot of this.#slots) if (slot.state === 'ready' && slot.inflight.length === 0 && !slot.recycle) free++;
     return this.#options.maxQueue - this.queued + free;
