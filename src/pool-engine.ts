@@ -154,7 +154,9 @@ export class PoolEngine {
     let payload: Buffer | string;
     let release: (() => void) | undefined;
     try {
-      ({ bytes: payload, release } = this.#encoder.encode(input));
+      const staged = this.#encoder.stage(input);
+      if (staged) ({ bytes: payload, release } = staged);
+      else payload = this.#encoder.encode(input);
     } catch (error) {
       return Promise.reject(new UnserializableError('job', error));
     }
@@ -162,6 +164,7 @@ export class PoolEngine {
       release?.();
       return Promise.reject(new MessageTooLargeError('job', payload.length, this.#options.maxMessageSize));
     }
+    const now = performance.now();
     return new Promise((resolve, reject) => {
       const job: Job = {
         id: this.#nextJobId++,
@@ -172,7 +175,7 @@ export class PoolEngine {
         name: name === 'default' ? undefined : name,
         priority,
         onProgress,
-        submittedAt: performance.now(),
+        submittedAt: now,
         dispatchedAt: 0,
         answered: false,
         attempts: 0,
@@ -184,7 +187,7 @@ export class PoolEngine {
         worker: undefined,
         releasing: false,
         timer: undefined,
-        startedAt: 0,
+        armed: false,
         resolve,
         reject,
         detach: undefined,
@@ -197,7 +200,7 @@ export class PoolEngine {
       this.#ledger.open();
       this.#setActive(true);
       this.#queue.push(job);
-      this.#pump();
+      this.#pump(now);
       this.#ensureWorkers();
       if (this.room() <= 0) this.#full = true;
     });
@@ -278,24 +281,26 @@ export class PoolEngine {
 
   // ---------------------------------------------------------------- dispatch
 
-  #pump(): void {
+  /** Sends queued jobs to workers with room; `now` is performance.now() if the caller has it (one clock read per pump, not per job). */
+  #pump(now?: number): void {
     const depth = sendAheadDepth(Math.max(this.#serviceMs, this.#recentLongest()), this.#options.prefetch);
     for (let job = this.#queue.peek(); job; job = this.#queue.peek()) {
       const slot = pickWorker(this.#slots, job, depth, this.#options.maxJobsPerWorker);
       if (!slot) break;
       this.#queue.shift();
-      this.#dispatch(slot, job);
+      now ??= performance.now();
+      this.#dispatch(slot, job, now);
     }
     this.#roomMaybe();
   }
 
-  #dispatch(slot: WorkerSlot, job: Job): void {
+  #dispatch(slot: WorkerSlot, job: Job, now: number): void {
     if (slot.idleTimer) {
       clearTimeout(slot.idleTimer);
       slot.idleTimer = undefined;
     }
     job.worker = slot;
-    job.dispatchedAt = performance.now();
+    job.dispatchedAt = now;
     slot.inflight.push(job);
     slot.dispatched++;
     if (job.name !== undefined) slot.proc.sendTask(job.id, job.name, job.payload);
@@ -308,8 +313,8 @@ export class PoolEngine {
   /** The head job is the one running (as far as the parent can tell): its time limit starts now. */
   #armHead(slot: WorkerSlot): void {
     const head = slot.inflight[0];
-    if (head?.startedAt !== 0) return;
-    head.startedAt = performance.now();
+    if (!head || head.armed) return;
+    head.armed = true;
     if (head.settled) {
       if (slot.state === 'ready') this.#stopGhost(slot, head);
       return;
@@ -417,20 +422,20 @@ export class PoolEngine {
     slot.answered = [];
     if (!(count > 0) || payload.length !== count * 12) throw new ProtocolError('a BUSY frame whose length does not match its count');
     let micros = 0;
-    let longest = 0;
+    let longestUs = 0;
     const publish = diagnostics.jobEnd.hasSubscribers;
     for (let i = 0, at = 0; i < count; i++, at += 12) {
       const job = answered[i];
-      const queuedMs = payload.readUInt32LE(at + 4) / 1000;
-      const runMs = payload.readUInt32LE(at + 8) / 1000;
-      micros += runMs * 1000;
-      if (runMs > longest) longest = runMs;
-      this.#runTime.record(runMs);
+      const runUs = payload.readUInt32LE(at + 8);
+      micros += runUs;
+      if (runUs > longestUs) longestUs = runUs;
+      this.#runTime.recordMicros(runUs);
       if (!job || job.id !== payload.readUInt32LE(at)) continue;
-      const waitMs = job.dispatchedAt - job.submittedAt + queuedMs;
+      const waitMs = job.dispatchedAt - job.submittedAt + payload.readUInt32LE(at + 4) / 1000;
       this.#waitTime.record(waitMs);
-      if (publish) this.#publishEnd(job, slot, waitMs, runMs);
+      if (publish) this.#publishEnd(job, slot, waitMs, runUs / 1000);
     }
+    const longest = longestUs / 1000;
     const sample = micros / count / 1000;
     this.#serviceMs = Number.isNaN(this.#serviceMs) ? sample : this.#serviceMs * 0.7 + sample * 0.3;
     // The longest job of the flush, as itself (not averaged with the tiny ones around it). Only a
@@ -491,9 +496,8 @@ export class PoolEngine {
   }
 
   #onAnswer(slot: WorkerSlot, id: number, ok: boolean, payload: Buffer): void {
-    const taken = takeAnswered(slot, id);
-    if (!taken) return;
-    const { job } = taken;
+    const job = takeAnswered(slot, id);
+    if (!job) return;
     job.answered = true;
     slot.answered.push(job);
     if (!slot.served) {
@@ -517,7 +521,7 @@ export class PoolEngine {
   }
 
   #onReleased(slot: WorkerSlot, id: number): void {
-    const job = takeAnswered(slot, id)?.job;
+    const job = takeAnswered(slot, id);
     if (!job) return;
     if (!job.settled) this.#queue.unshift(job);
     else releasePayload(job);
@@ -765,7 +769,7 @@ export class PoolEngine {
       job.timer = undefined;
       job.worker = undefined;
       job.releasing = false;
-      job.startedAt = 0;
+      job.armed = false;
       if (job.settled) releasePayload(job);
     }
     const unanswered = jobs.filter((job) => !job.settled);

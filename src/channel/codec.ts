@@ -33,8 +33,27 @@ const BYTES_UINT8ARRAY = 1;
 const JSON_WALK_BUDGET = 2048;
 
 let budget = 0;
-/** Objects met in the current walk: a second meeting (a cycle or a shared reference) needs v8. */
-const seen = new Set<object>();
+/**
+ * Objects met in the current walk: a second meeting (a cycle or a shared reference) needs v8.
+ * A short array first (a typical job or result holds one or two objects), cheaper to fill and
+ * empty than a Set; a Set once the walk has met more.
+ */
+const seenList: object[] = [];
+let seenSet: Set<object> | undefined;
+const SEEN_LIST_MAX = 16;
+
+/** False when the walk met `value` before. */
+function firstMeeting(value: object): boolean {
+  if (seenSet) {
+    if (seenSet.has(value)) return false;
+    seenSet.add(value);
+    return true;
+  }
+  for (let i = 0; i < seenList.length; i++) if (seenList[i] === value) return false;
+  seenList.push(value);
+  if (seenList.length > SEEN_LIST_MAX) seenSet = new Set(seenList);
+  return true;
+}
 
 function jsonSafe(value: unknown): boolean {
   if (--budget < 0) return false;
@@ -46,8 +65,7 @@ function jsonSafe(value: unknown): boolean {
       return Number.isFinite(value) && !Object.is(value, -0);
     case 'object': {
       if (value === null) return true;
-      if (seen.has(value)) return false;
-      seen.add(value);
+      if (!firstMeeting(value)) return false;
       if (Array.isArray(value)) {
         if (Object.getPrototypeOf(value) !== Array.prototype) return false;
         const length = value.length;
@@ -75,7 +93,8 @@ export function isJsonSafe(value: unknown): boolean {
   try {
     return jsonSafe(value);
   } finally {
-    seen.clear();
+    seenList.length = 0;
+    seenSet = undefined;
   }
 }
 

@@ -71,6 +71,8 @@ export class WorkerRuntime {
     this.#writer.flush();
   };
   #saidGoodbye = false;
+  /** performance.now() when the read being handled came in. */
+  #readAt = 0;
 
   constructor(handlers: Promise<WorkerHandlers>, socket = new Socket({ fd: CHANNEL_FD, readable: true, writable: false })) {
     // Before any user code runs (the module is still loading; a script-mode compat worker is here).
@@ -83,6 +85,8 @@ export class WorkerRuntime {
     handlers.catch(() => undefined);
     const reader = new FrameReader((kind, id, payload) => this.#onFrame(kind, id, payload), undefined, parentKindLimit);
     socket.on('data', (chunk: Buffer) => {
+      // Every job in this read arrived now (one clock read for them all).
+      this.#readAt = performance.now();
       try {
         reader.push(chunk);
       } catch {
@@ -154,11 +158,11 @@ export class WorkerRuntime {
         void this.#init(decodeValue(payload) as InitMessage);
         return;
       case Kind.JOB:
-        this.#queue.push({ id, payload, name: undefined, receivedAt: performance.now() });
+        this.#queue.push({ id, payload, name: undefined, receivedAt: this.#readAt });
         return;
       case Kind.TASK: {
         const end = 1 + (payload[0] as number);
-        this.#queue.push({ id, payload: payload.subarray(end), name: payload.toString('utf8', 1, end), receivedAt: performance.now() });
+        this.#queue.push({ id, payload: payload.subarray(end), name: payload.toString('utf8', 1, end), receivedAt: this.#readAt });
         return;
       }
       case Kind.ABORT:
@@ -234,13 +238,14 @@ export class WorkerRuntime {
     const work = this.#work as WorkerHandlers['work'];
     let sinceFlush = 0;
     const batchStart = performance.now();
+    // Jobs run back to back: one starts when the one before ended (one clock read per job, not two).
+    let jobStart = batchStart;
     for (let job = this.#queue.shift(); job; job = this.#queue.shift()) {
-      const jobStart = performance.now();
       const jobId = job.id;
       const fn = job.name === undefined ? work : this.#tasks?.get(job.name);
       if (!fn) {
         this.#sendError(Kind.JOB_ERROR, jobId, new TaskUnknownError(job.name as string, [...(this.#tasks?.keys() ?? ['default'])]));
-        this.#jobDone(job, jobStart);
+        jobStart = this.#jobDone(job, jobStart);
         continue;
       }
       const ctx = new JobContext(jobId, this.#workerId, this.#callParent, this.#report);
@@ -250,21 +255,22 @@ export class WorkerRuntime {
         value = fn(decodeValue(job.payload), ctx);
       } catch (error) {
         this.#sendError(Kind.JOB_ERROR, jobId, error);
-        this.#jobDone(job, jobStart);
+        jobStart = this.#jobDone(job, jobStart);
         continue;
       }
       if (isThenable(value)) {
+        const started = jobStart;
         this.#flush();
         Promise.resolve(value).then(
           (result) => {
             this.#sendResult(jobId, result);
-            this.#jobDone(job, jobStart);
+            this.#jobDone(job, started);
             this.#flush();
             this.#runQueued();
           },
           (error: unknown) => {
             this.#sendError(Kind.JOB_ERROR, jobId, error);
-            this.#jobDone(job, jobStart);
+            this.#jobDone(job, started);
             this.#flush();
             this.#runQueued();
           },
@@ -273,17 +279,19 @@ export class WorkerRuntime {
       }
       this.#sendResult(jobId, value);
       const now = this.#jobDone(job, jobStart);
-      // Tiny results leave together; a result that took a while leaves at once.
-      if (++sinceFlush >= FLUSH_EVERY || now - jobStart >= SLOW_JOB_MS) {
-        sinceFlush = 0;
-        this.#flush();
-      }
       // Let the event loop read what arrived meanwhile (RELEASE, ABORT, more jobs) between batches.
       if (now - batchStart >= YIELD_AFTER_MS && this.#queue.length > 0) {
         this.#flush();
         setImmediate(() => this.#runQueued());
         return;
       }
+      // Tiny results leave together; a result that took a while leaves at once.
+      if (++sinceFlush >= FLUSH_EVERY || now - jobStart >= SLOW_JOB_MS) {
+        sinceFlush = 0;
+        this.#flush();
+        // The write is not the next job's run time.
+        jobStart = performance.now();
+      } else jobStart = now;
     }
     this.#draining = false;
     this.#flush();
@@ -302,7 +310,7 @@ export class WorkerRuntime {
     }
     const timings = this.#timings;
     timings.writeUInt32LE(job.id, at);
-    timings.writeUInt32LE(Math.min(Math.round((jobStart - job.receivedAt) * 1000), MAX_U32), at + 4);
+    timings.writeUInt32LE(Math.min(Math.max(0, Math.round((jobStart - job.receivedAt) * 1000)), MAX_U32), at + 4);
     timings.writeUInt32LE(Math.min(Math.round((now - jobStart) * 1000), MAX_U32), at + 8);
     this.#busyCount++;
     if (this.#reportRss) this.#writer.send(Kind.RSS, Math.min(Math.round(process.memoryUsage.rss() / 1024), 0xffffffff), encodeValue(undefined));

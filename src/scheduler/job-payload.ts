@@ -4,11 +4,11 @@ import { StagingBuffers } from '../channel/staging.js';
 /** Binary jobs at least this big are snapshotted into reused buffers rather than fresh ones. */
 const STAGE_JOBS_FROM = 64 * 1024;
 
-export interface JobPayload {
-  /** JSON text (written straight into the frame batch) or codec bytes. */
-  bytes: Buffer | string;
-  /** Gives a pooled snapshot back; only once no write of it can be pending. */
-  release: (() => void) | undefined;
+/** A big binary job copied into a reused buffer, and the function that gives the buffer back. */
+export interface StagedPayload {
+  bytes: Buffer;
+  /** Only once no write of it can be pending. */
+  release: () => void;
 }
 
 /**
@@ -24,21 +24,19 @@ export class JobEncoder {
     this.#maxMessageSize = maxMessageSize;
   }
 
-  /** Throws what the codec throws for a value it cannot send. */
-  encode(input: unknown): JobPayload {
-    const staged = this.#stageBinary(input);
-    if (staged) return { bytes: staged.bytes, release: staged.release };
-    return { bytes: this.#encodeOther(input), release: undefined };
-  }
-
-  #encodeOther(input: unknown): Buffer | string {
+  /**
+   * JSON text (written straight into the frame batch) or codec bytes of their own; throws what
+   * the codec throws for a value it cannot send. Call `stage` first: a job it took is not here.
+   */
+  encode(input: unknown): Buffer | string {
     const text = jsonText(input);
     if (text === undefined) return encodeValue(input);
     // UTF-8 is at most 3 bytes per UTF-16 unit: only a long text needs its size measured, as bytes.
     return text.length * 3 < this.#maxMessageSize ? text : jsonBytes(text);
   }
 
-  #stageBinary(input: unknown): { bytes: Buffer; release: () => void } | undefined {
+  /** A big Buffer/Uint8Array job in a reused buffer; undefined for any other job (the usual case, no allocation). */
+  stage(input: unknown): StagedPayload | undefined {
     if (!(input instanceof Uint8Array) || input.byteLength < STAGE_JOBS_FROM) return undefined;
     const parts = encodeValueParts(input);
     if (parts[1] !== input) return undefined;

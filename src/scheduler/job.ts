@@ -38,8 +38,8 @@ export interface Job {
   /** A RELEASE was sent for it; it waits for RELEASED or its answer. */
   releasing: boolean;
   timer: NodeJS.Timeout | undefined;
-  /** performance.now() when it became its worker's running job. */
-  startedAt: number;
+  /** Its worker's running job as far as the parent can tell: its time limit (if any) runs. */
+  armed: boolean;
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
   /** Detaches the caller's AbortSignal listener. */

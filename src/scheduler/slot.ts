@@ -41,18 +41,16 @@ export interface WorkerSlot {
   teardownError: Error | undefined;
 }
 
-/** Removes the job the child answered for (usually the head); `index` 0 means it was running. */
-export function takeAnswered(slot: WorkerSlot, id: number): { job: Job; index: number } | undefined {
+/** Removes the job the child answered for (usually the head). */
+export function takeAnswered(slot: WorkerSlot, id: number): Job | undefined {
   const inflight = slot.inflight;
-  let index: number;
   let job: Job;
   if (inflight[0]?.id === id) {
     // The usual case: shift() drops the head in constant time; splice(0, 1) moves every job
     // sent ahead (hundreds, for tiny jobs) one place down.
-    index = 0;
     job = inflight.shift() as Job;
   } else {
-    index = inflight.findIndex((queued) => queued.id === id);
+    const index = inflight.findIndex((queued) => queued.id === id);
     if (index === -1) return undefined;
     job = inflight[index] as Job;
     inflight.splice(index, 1);
@@ -64,5 +62,5 @@ export function takeAnswered(slot: WorkerSlot, id: number): { job: Job; index: n
     clearTimeout(job.timer);
     job.timer = undefined;
   }
-  return { job, index };
+  return job;
 }

@@ -69,7 +69,15 @@ export class Histogram {
       if (Number.isNaN(ms)) return;
       ms = 0;
     }
-    const micros = Math.round(ms * 1000);
+    this.#add(Math.round(ms * 1000), ms);
+  }
+
+  /** Counts one duration in whole microseconds (an integer >= 0, as a child measures it), without the rounding `record` does. */
+  recordMicros(micros: number): void {
+    this.#add(micros, micros / 1000);
+  }
+
+  #add(micros: number, ms: number): void {
     const index = indexOf(micros);
     this.#counts[index] = (this.#counts[index] ?? 0) + 1;
     this.#count += 1;
