@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { decodeValue, encodeValue } from './channel/codec.js';
 import { fromErrorRecord, toErrorRecord, type ErrorRecord } from './channel/error-wire.js';
+import { decodeRun, runIdAt } from './channel/json-run.js';
 import { Kind, type KindCode } from './channel/messages.js';
 import {
   AbortError,
@@ -304,7 +305,7 @@ export class PoolEngine {
     slot.inflight.push(job);
     slot.dispatched++;
     if (job.name !== undefined) slot.proc.sendTask(job.id, job.name, job.payload);
-    else if (typeof job.payload === 'string') slot.proc.sendText(Kind.JOB, job.id, job.payload);
+    else if (typeof job.payload === 'string') slot.proc.sendJobText(job.id, job.payload);
     else slot.proc.send(Kind.JOB, job.id, job.payload);
     if (diagnostics.jobStart.hasSubscribers) diagnostics.jobStart.publish({ jobId: job.id, workerId: slot.id, pid: slot.proc.pid, name: job.name ?? 'default' });
     if (slot.inflight.length === 1) this.#armHead(slot);
@@ -374,6 +375,9 @@ export class PoolEngine {
       case Kind.RESULT:
       case Kind.JOB_ERROR:
         this.#onAnswer(slot, id, kind === Kind.RESULT, payload);
+        return;
+      case Kind.RESULTS:
+        this.#onResults(slot, id, payload);
         return;
       case Kind.BUSY:
         this.#onBusy(slot, id, payload);
@@ -496,17 +500,8 @@ export class PoolEngine {
   }
 
   #onAnswer(slot: WorkerSlot, id: number, ok: boolean, payload: Buffer): void {
-    const job = takeAnswered(slot, id);
+    const job = this.#answered(slot, id);
     if (!job) return;
-    job.answered = true;
-    slot.answered.push(job);
-    if (!slot.served) {
-      // A worker that answers is healthy: failed starts and kills before it no longer count in a row.
-      slot.served = true;
-      this.#policy.served();
-    }
-    job.suspect = false;
-    releasePayload(job);
     if (!job.settled) {
       let value: unknown;
       try {
@@ -518,6 +513,33 @@ export class PoolEngine {
       this.#finish(job, ok, ok ? value : value instanceof ProtocolError ? value : fromErrorRecord(value as ErrorRecord));
     }
     this.#afterJob(slot);
+  }
+
+  /** Several jobs' values in one frame (see channel/json-run.ts); the worker's load is looked at once, after them all. */
+  #onResults(slot: WorkerSlot, count: number, payload: Buffer): void {
+    // Not one job's fault: a worker whose frame does not decode is broken (its jobs go by the exit rules).
+    const values = decodeRun(payload, count);
+    for (let i = 0; i < count; i++) {
+      const job = this.#answered(slot, runIdAt(payload, count, i));
+      if (job && !job.settled) this.#finish(job, true, values[i]);
+    }
+    this.#afterJob(slot);
+  }
+
+  /** Takes an answered job off its worker (undefined for an id it does not hold) and notes what the answer tells. */
+  #answered(slot: WorkerSlot, id: number): Job | undefined {
+    const job = takeAnswered(slot, id);
+    if (!job) return undefined;
+    job.answered = true;
+    slot.answered.push(job);
+    if (!slot.served) {
+      // A worker that answers is healthy: failed starts and kills before it no longer count in a row.
+      slot.served = true;
+      this.#policy.served();
+    }
+    job.suspect = false;
+    releasePayload(job);
+    return job;
   }
 
   #onReleased(slot: WorkerSlot, id: number): void {

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { HEADER_SIZE, type KindCode } from './messages.js';
+import { MAX_RUN, RUN_CLOSE, RUN_ID_BYTES, RUN_OPEN, RUN_SEPARATOR } from './json-run.js';
 import { StagingBuffers } from './staging.js';
 
 /**
@@ -174,6 +175,16 @@ export function frameHeader(kind: KindCode, id: number, payloadLength: number): 
   return header;
 }
 
+/** A run frame being filled: where its header is, its kind, the ids, its payload bytes were it closed now, its byte limit. */
+interface OpenRun {
+  kind: KindCode;
+  buffer: Buffer;
+  at: number;
+  ids: number[];
+  bytes: number;
+  limit: number;
+}
+
 /** Payloads up to this size are copied into the batch; bigger ones are written as they are. */
 const COPY_LIMIT = 4096;
 const BATCH_SIZE = 64 * 1024;
@@ -195,6 +206,8 @@ export class FrameWriter {
   #used = 0;
   #scheduled = false;
   #closed = false;
+  /** The run frame being filled (see sendInRun): where its header is, its kind, ids and bytes so far. */
+  #run: OpenRun | undefined;
 
   constructor(socket: FrameSink) {
     this.#socket = socket;
@@ -230,6 +243,7 @@ export class FrameWriter {
    */
   send(kind: KindCode, id: number, payload: Buffer | readonly Uint8Array[], options?: { borrowed?: boolean }): void {
     if (this.#closed) return;
+    if (this.#run) this.#closeRun();
     const parts: readonly Uint8Array[] = Buffer.isBuffer(payload) ? [payload] : payload;
     let length = 0;
     for (const part of parts) length += part.byteLength;
@@ -268,6 +282,7 @@ export class FrameWriter {
    */
   sendText(kind: KindCode, id: number, tag: number, text: string): void {
     if (this.#closed) return;
+    if (this.#run) this.#closeRun();
     if (text.length > COPY_LIMIT) {
       const payload = Buffer.allocUnsafe(1 + Buffer.byteLength(text));
       payload[0] = tag;
@@ -285,10 +300,67 @@ export class FrameWriter {
     this.#schedule();
   }
 
+  /**
+   * Adds one value's JSON text to a run frame of `kind` (see json-run.ts): many small answers in
+   * one frame, one header and one decode for them all. The run stays open until another frame
+   * is queued, a flush, or it would pass `limit` payload bytes (a new run then starts): frames
+   * keep the order they were queued in. False (nothing queued) when the text alone cannot fit
+   * in `limit`: send it as a frame of its own.
+   */
+  sendInRun(kind: KindCode, id: number, text: string, limit: number): boolean {
+    if (this.#closed) return true;
+    // UTF-8 needs at most 3 bytes per UTF-16 unit; a separator and an id come with each text.
+    const most = text.length * 3 + 1 + RUN_ID_BYTES;
+    if (most + 1 > limit) return false;
+    let run = this.#run;
+    if (run && (run.kind !== kind || run.bytes + most > run.limit || run.ids.length === MAX_RUN)) {
+      this.#closeRun();
+      run = undefined;
+    }
+    if (!run) {
+      this.#room(HEADER_SIZE + 1 + most);
+      // Its bytes count the closing `]` from the start (and each value's id with the value).
+      run = { kind, buffer: this.#batch, at: this.#used, ids: [], bytes: 2, limit };
+      this.#run = run;
+      this.#batch[this.#used + HEADER_SIZE] = RUN_OPEN;
+      this.#used += HEADER_SIZE + 1;
+    } else {
+      this.#room(most);
+      this.#batch[this.#used++] = RUN_SEPARATOR;
+      run.bytes++;
+    }
+    const written = this.#batch.write(text, this.#used, 'utf8');
+    this.#used += written;
+    run.bytes += written + RUN_ID_BYTES;
+    run.ids.push(id);
+    this.#schedule();
+    return true;
+  }
+
+  /** Ends the open run: `]`, its ids, and its header (written now that its length is known). */
+  #closeRun(): void {
+    const run = this.#run as OpenRun;
+    this.#run = undefined;
+    const ids = run.ids;
+    this.#room(1 + ids.length * RUN_ID_BYTES);
+    const batch = this.#batch;
+    let at = this.#used;
+    batch[at++] = RUN_CLOSE;
+    for (const id of ids) {
+      batch.writeUInt32LE(id, at);
+      at += RUN_ID_BYTES;
+    }
+    this.#used = at;
+    run.buffer.writeUInt32LE(HEADER_SIZE - 4 + run.bytes, run.at);
+    run.buffer[run.at + 4] = run.kind;
+    run.buffer.writeUInt32LE(ids.length, run.at + 5);
+  }
+
   /** Writes everything queued now (also called by the microtask). */
   readonly flush = (): void => {
     this.#scheduled = false;
     if (this.#closed) return;
+    if (this.#run) this.#closeRun();
     const used = this.#used;
     if (used === 0 && this.#pending.length === 0) return;
     const socket = this.#socket;
@@ -328,6 +400,7 @@ export class FrameWriter {
 
   close(): void {
     this.#closed = true;
+    this.#run = undefined;
     this.#pending = [];
     this.#releases = undefined;
     this.#used = 0;

@@ -1,3 +1,4 @@
+import { MAX_RUN_BYTES } from './json-run.js';
 import { HEADER_SIZE, Kind } from './messages.js';
 
 /**
@@ -20,6 +21,7 @@ const FROM_CHILD = new Map<number, boolean | number>([
   [Kind.BUSY, true],
   [Kind.PROGRESS, true],
   [Kind.TEARDOWN_ERROR, true],
+  [Kind.RESULTS, HEADER_SIZE + MAX_RUN_BYTES],
 ]);
 
 const FROM_PARENT = new Map<number, boolean | number>([
@@ -28,6 +30,7 @@ const FROM_PARENT = new Map<number, boolean | number>([
   [Kind.INIT, true],
   [Kind.JOB, true],
   [Kind.TASK, true],
+  [Kind.JOBS, HEADER_SIZE + MAX_RUN_BYTES],
   [Kind.ABORT, true],
   [Kind.CALLBACK_RESULT, true],
   [Kind.CALLBACK_ERROR, true],

@@ -19,6 +19,8 @@ export const Kind = {
   CALLBACK_ERROR: 7,
   /** parent -> child: run a named task (id = job id); payload: u8 name length | name (UTF-8) | codec bytes. */
   TASK: 8,
+  /** parent -> child: several jobs at once (id = count), each given as JSON; see channel/json-run.ts. */
+  JOBS: 9,
 
   /** child -> parent: the module loaded and init ran; payload: pid. */
   READY: 20,
@@ -51,11 +53,13 @@ export const Kind = {
   PROGRESS: 30,
   /** child -> parent: the module's teardown() threw; payload: the error. */
   TEARDOWN_ERROR: 31,
+  /** child -> parent: the values of several jobs at once (id = count); see channel/json-run.ts. */
+  RESULTS: 32,
 } as const;
 
 export type KindCode = (typeof Kind)[keyof typeof Kind];
 
-const FROM_CHILD = new Set<number>([Kind.READY, Kind.INIT_ERROR, Kind.RESULT, Kind.JOB_ERROR, Kind.RELEASED, Kind.CALLBACK, Kind.FINAL, Kind.RSS, Kind.EXITING, Kind.BUSY, Kind.PROGRESS, Kind.TEARDOWN_ERROR]);
+const FROM_CHILD = new Set<number>([Kind.READY, Kind.INIT_ERROR, Kind.RESULT, Kind.JOB_ERROR, Kind.RELEASED, Kind.CALLBACK, Kind.FINAL, Kind.RSS, Kind.EXITING, Kind.BUSY, Kind.PROGRESS, Kind.TEARDOWN_ERROR, Kind.RESULTS]);
 
 /** Kinds a child may send: anything else on the parent's side of the channel is garbage. */
 export function isChildKind(kind: number): boolean {

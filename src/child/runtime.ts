@@ -3,6 +3,7 @@ import { decodeValue, encodeValue, encodeValueParts, jsonBytes, jsonText, TAG_JS
 import { fromErrorRecord, toErrorRecord, type ErrorRecord } from '../channel/error-wire.js';
 import { FrameReader, FrameWriter } from '../channel/frames.js';
 import { CallClient } from '../channel/call-client.js';
+import { decodeRun, MAX_RUN_BYTES, runIdAt } from '../channel/json-run.js';
 import { parentKindLimit } from '../channel/limits.js';
 import { ANSWER_FD, CHANNEL_FD, Kind, type KindCode } from '../channel/messages.js';
 import { MessageTooLargeError, TaskUnknownError, UnserializableError } from '../errors.js';
@@ -15,7 +16,9 @@ import type { InitMessage, WorkerHandlers } from './types.js';
 
 interface QueuedJob {
   id: number;
-  payload: Buffer;
+  /** Its codec bytes; undefined for a job that came in a JOBS frame, already decoded (`value`). */
+  payload: Buffer | undefined;
+  value: unknown;
   /** A named task (`run(job, { name })`); the default export when absent. */
   name: string | undefined;
   /** performance.now() when it arrived: its wait in this worker is part of its waitTime. */
@@ -54,6 +57,8 @@ export class WorkerRuntime {
   #shuttingDown = false;
   #workerId = 0;
   #maxMessageSize = Infinity;
+  /** The most payload bytes of a RESULTS frame: the parent refuses longer ones. */
+  #runLimit = MAX_RUN_BYTES;
   #reportRss = false;
   readonly #calls = new CallClient((id, bytes) => {
     this.#writer.send(Kind.CALLBACK, id, bytes);
@@ -158,11 +163,17 @@ export class WorkerRuntime {
         void this.#init(decodeValue(payload) as InitMessage);
         return;
       case Kind.JOB:
-        this.#queue.push({ id, payload, name: undefined, receivedAt: this.#readAt });
+        this.#queue.push({ id, payload, value: undefined, name: undefined, receivedAt: this.#readAt });
         return;
+      case Kind.JOBS: {
+        // The parent wrote this run itself: a run that does not decode is a broken channel (exit 70).
+        const values = decodeRun(payload, id);
+        for (let i = 0; i < id; i++) this.#queue.push({ id: runIdAt(payload, id, i), payload: undefined, value: values[i], name: undefined, receivedAt: this.#readAt });
+        return;
+      }
       case Kind.TASK: {
         const end = 1 + (payload[0] as number);
-        this.#queue.push({ id, payload: payload.subarray(end), name: payload.toString('utf8', 1, end), receivedAt: this.#readAt });
+        this.#queue.push({ id, payload: payload.subarray(end), value: undefined, name: payload.toString('utf8', 1, end), receivedAt: this.#readAt });
         return;
       }
       case Kind.ABORT:
@@ -198,6 +209,7 @@ export class WorkerRuntime {
     this.#initPending = true;
     this.#workerId = message.workerId;
     this.#maxMessageSize = message.maxMessageSize;
+    this.#runLimit = Math.min(MAX_RUN_BYTES, message.maxMessageSize);
     this.#reportRss = message.reportRss;
     try {
       const handlers = await this.#handlers;
@@ -252,7 +264,7 @@ export class WorkerRuntime {
       this.#running = ctx;
       let value: unknown;
       try {
-        value = fn(decodeValue(job.payload), ctx);
+        value = fn(job.payload === undefined ? job.value : decodeValue(job.payload), ctx);
       } catch (error) {
         this.#sendError(Kind.JOB_ERROR, jobId, error);
         jobStart = this.#jobDone(job, jobStart);
@@ -345,7 +357,8 @@ export class WorkerRuntime {
     }
     // UTF-8 is at most 3 bytes per UTF-16 unit: only a long text needs its size measured.
     if (text !== undefined && (text.length * 3 < this.#maxMessageSize || 1 + Buffer.byteLength(text) <= this.#maxMessageSize)) {
-      this.#writer.sendText(Kind.RESULT, id, TAG_JSON, text);
+      // A small one joins the results around it in one frame.
+      if (!this.#writer.sendInRun(Kind.RESULTS, id, text, this.#runLimit)) this.#writer.sendText(Kind.RESULT, id, TAG_JSON, text);
       return;
     }
     let parts: [Buffer] | [Buffer, Uint8Array];

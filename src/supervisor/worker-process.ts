@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { encodeValue, jsonBytes, TAG_JSON } from '../channel/codec.js';
 import { FrameReader, FrameWriter } from '../channel/frames.js';
+import { MAX_RUN_BYTES } from '../channel/json-run.js';
 import { childKindLimit, frameLimit } from '../channel/limits.js';
 import { Kind, type KindCode } from '../channel/messages.js';
 import { guardedNode } from './parent-death.js';
@@ -223,10 +224,10 @@ export class WorkerProcess {
     this.#writer.send(kind, id, payload);
   }
 
-  /** Sends a JSON-encoded value written straight into the frame batch. */
-  sendText(kind: KindCode, id: number, text: string): void {
+  /** Sends a job given as JSON text, written straight into the frame batch (with the jobs around it in one JOBS frame when small). */
+  sendJobText(id: number, text: string): void {
     if (!this.#writer || this.#exited) return;
-    this.#writer.sendText(kind, id, TAG_JSON, text);
+    if (!this.#writer.sendInRun(Kind.JOBS, id, text, MAX_RUN_BYTES)) this.#writer.sendText(Kind.JOB, id, TAG_JSON, text);
   }
 
   /** Sends a named task: its name ahead of the job's codec bytes (see Kind.TASK). */

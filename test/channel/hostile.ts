@@ -25,7 +25,7 @@ export function frameBytes(kind: number, id: number, payload: Buffer, claim?: nu
   return Buffer.concat([header, payload]);
 }
 
-const CHILD_KINDS = [Kind.READY, Kind.INIT_ERROR, Kind.RESULT, Kind.JOB_ERROR, Kind.RELEASED, Kind.CALLBACK, Kind.FINAL, Kind.RSS];
+const CHILD_KINDS = [Kind.READY, Kind.INIT_ERROR, Kind.RESULT, Kind.JOB_ERROR, Kind.RELEASED, Kind.CALLBACK, Kind.FINAL, Kind.RSS, Kind.RESULTS, Kind.BUSY, Kind.EXITING, Kind.PROGRESS];
 const ANSWER_KINDS = [Kind.RESULT, Kind.JOB_ERROR, Kind.CALLBACK, Kind.INIT_ERROR, Kind.FINAL];
 
 function undecodable(payload: Buffer): boolean {
@@ -48,6 +48,20 @@ const corruptPayload = fc
   )
   .filter(undecodable);
 
+/**
+ * RESULTS frames (several answers in one, see channel/json-run.ts) whose run is broken: counts
+ * that do not match the values or the ids, text that is not a JSON array. The job's id sits in
+ * the id list, so a run that did decode would answer it.
+ */
+const brokenRun = fc
+  .tuple(fc.constantFrom('[1]', '[1,2]', '{"0":1}', '[1,', '', '["a"'), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 2 }))
+  .filter(([text, count, ids]) => !(count === ids && count >= 1 && text === (count === 1 ? '[1]' : '[1,2]')))
+  .map(([text, count, ids]) => {
+    const payload = Buffer.concat([Buffer.from(text), Buffer.alloc(ids * 4)]);
+    const idAt = Array.from({ length: ids }, (_, i) => HEADER_SIZE + text.length + i * 4);
+    return { what: `a RESULTS frame saying ${count} values with ${text || 'no text'} and ${ids} ids`, bytes: frameBytes(Kind.RESULTS, count, payload), idAt, mayAnswer: false };
+  });
+
 /** Error records that decode fine and are poison to a naive rebuild. */
 const poisonRecord = fc.constantFrom('toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf').map((name) =>
   Buffer.from(`\x01{"name":${JSON.stringify(name)},"message":"poison","props":{"__proto__":{"x":1}},"isError":true}`),
@@ -55,10 +69,10 @@ const poisonRecord = fc.constantFrom('toString', 'constructor', '__proto__', 'ha
 
 const text = (what: string, s: string): Hostile => ({ what, bytes: Buffer.from(s, 'latin1'), idAt: [], mayAnswer: false });
 
-/** Marks the bytes that start with a RESULT header aimed at the job (see `Hostile.mayAnswer`). */
+/** Marks the bytes that start with a RESULT (or RESULTS) header aimed at the job (see `Hostile.mayAnswer`). */
 const aimed = (hostile: Omit<Hostile, 'mayAnswer'>): Hostile => ({
   ...hostile,
-  mayAnswer: hostile.idAt.includes(5) && hostile.bytes.length > 4 && hostile.bytes[4] === Kind.RESULT,
+  mayAnswer: hostile.idAt.includes(5) && hostile.bytes.length > 4 && (hostile.bytes[4] === Kind.RESULT || hostile.bytes[4] === Kind.RESULTS),
 });
 
 export const hostileBytes: fc.Arbitrary<Hostile> = fc.oneof(
@@ -79,5 +93,6 @@ export const hostileBytes: fc.Arbitrary<Hostile> = fc.oneof(
   fc
     .tuple(fc.constantFrom(...ANSWER_KINDS), corruptPayload)
     .map(([kind, payload]) => aimed({ what: `a frame of kind ${kind} with a corrupt payload`, bytes: frameBytes(kind, 0, payload), idAt: [5] })),
+  brokenRun,
   poisonRecord.map((payload) => aimed({ what: 'a JOB_ERROR whose record is poison', bytes: frameBytes(Kind.JOB_ERROR, 0, payload), idAt: [5] })),
 );
