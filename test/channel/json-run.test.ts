@@ -124,7 +124,7 @@ describe('run frames (many small results in one frame)', () => {
     ['a count beyond MAX_RUN', '[1]', MAX_RUN + 1, [7]],
   ])('decoding refuses %s with ERR_PROTOCOL', (_label, text, count, ids) => {
     const idBytes = Buffer.alloc(ids.length * 4);
-    ids.forEach((id, i) => idBytes.writeUInt32LE(id, i * 4));
+    for (const [i, id] of ids.entries()) idBytes.writeUInt32LE(id, i * 4);
     const payload = Buffer.concat([Buffer.from(text), idBytes]);
     expect(() => decodeRun(payload, count)).toThrow(expect.objectContaining({ code: 'ERR_PROTOCOL' }));
   });
