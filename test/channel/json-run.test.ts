@@ -32,6 +32,9 @@ function read(written: Buffer[], maxMessageSize = 64 * 1024 * 1024): Seen[] {
   return seen;
 }
 
+/** In order: an answer (id, value), or an ordinary frame. */
+type Expected = [number, unknown] | { kind: number; id: number; payload: string };
+
 const jsonValue = fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.parse(JSON.stringify(value)) as unknown);
 
 /** A writer's calls: a value for a run, or an ordinary frame between them. */
@@ -46,7 +49,7 @@ describe('run frames (many small results in one frame)', () => {
     fc.assert(
       fc.property(fc.array(step, { maxLength: 120 }), fc.integer({ min: 16, max: 4096 }), (steps, limit) => {
         const { writer, written } = writerAndSocket();
-        const expected: Array<[number, unknown] | { kind: number; id: number; payload: string }> = [];
+        const expected: Expected[] = [];
         for (const s of steps) {
           if (s.op === 'flush') writer.flush();
           else if (s.op === 'frame') {
@@ -61,7 +64,7 @@ describe('run frames (many small results in one frame)', () => {
         }
         writer.flush();
         const seen = read(written);
-        const flat = seen.flatMap((f) => (f.run ? f.answers : f.kind === Kind.RESULT ? [[f.id, JSON.parse(f.payload.slice(1))] as [number, unknown]] : [{ kind: f.kind, id: f.id, payload: f.payload }]));
+        const flat = seen.flatMap<Expected>((f) => (f.run ? f.answers : f.kind === Kind.RESULT ? [[f.id, JSON.parse(f.payload.slice(1))]] : [{ kind: f.kind, id: f.id, payload: f.payload }]));
         expect(flat).toEqual(expected);
         // No run frame is longer than the limit it was written under.
         for (const f of seen) {
