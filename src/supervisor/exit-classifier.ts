@@ -63,10 +63,14 @@ function isModuleFault(facts: ExitFacts, externalKill: boolean): boolean {
 
 function charge(facts: ExitFacts): Pick<ExitVerdict, 'charged' | 'requeue'> {
   const unanswered = facts.unanswered;
-  if (facts.goodbye) {
-    const running = facts.goodbye.running;
+  // A worker stopped for writing garbage is not believed, nor a goodbye naming a job it was never
+  // sent: neither comes from forkpool's runtime, and believing them would let the job really
+  // running go back uncharged, to do the same on the next worker, forever.
+  const goodbye = facts.requested === 'protocol' ? undefined : facts.goodbye;
+  if (goodbye) {
+    const running = goodbye.running;
     const job = running === 0 ? undefined : unanswered.find((candidate) => candidate.id === running);
-    return { charged: job && !job.settled ? job.id : undefined, requeue: 'clean' };
+    if (running === 0 || job) return { charged: job && !job.settled ? job.id : undefined, requeue: 'clean' };
   }
   // Without a goodbye, any unanswered job may have been running (answers leave in batches),
   // a settled one too: only a lone one is known for sure.

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Pool, type WorkerExitEvent } from '../../dist/index.js';
 import { fixture, track } from '../helpers.js';
-import { hostileBytes, type Hostile } from './hostile.js';
+import { frameBytes, hostileBytes, type Hostile } from './hostile.js';
+import { Kind } from '../../dist/channel/messages.js';
 
 const WORKER = fixture('hostile-channel.mjs');
 /** Job and start limits of the fuzzed pools: garbage that looks like the start of a frame is waited on until one of them. */
@@ -107,6 +108,21 @@ describe('a worker that writes hostile bytes to its channel (fuzz, real children
       { numRuns: 12 },
     );
   }, 300_000);
+
+  it('a forged EXITING naming a job it was never sent, then garbage: the job that did it is charged, not requeued forever', async () => {
+    // Believed, the goodbye would send the job really running back uncharged, to do it again on
+    // every replacement worker (found by the fuzz above).
+    const pool = track(new Pool({ worker: WORKER, workers: 1, timeout: LIMIT_MS, maxRetries: 2 }));
+    const exits: string[] = [];
+    pool.on('workerExit', (event: WorkerExitEvent) => exits.push(event.reason));
+    const forged = Buffer.concat([frameBytes(Kind.EXITING, 0x7fffffff, Buffer.from([0])), Buffer.from('junk')]);
+    const outcome = await settle(pool.run(hostileJob('mid-job', { what: 'forged EXITING', bytes: forged, idAt: [], mayAnswer: false })), 'forged EXITING');
+    expect(outcome.ok).toBe(false);
+    if (!outcome.ok) expect((outcome.error as { code?: string }).code).toBe('ERR_WORKER_CRASHED');
+    // One attempt and two retries, each on a worker stopped for its bytes.
+    expect(exits).toEqual(['protocol', 'protocol', 'protocol']);
+    await expectServes(pool, 'after a forged EXITING');
+  }, 60_000);
 
   for (const stage of ['load', 'init', 'ready'] as const) {
     it(`at ${stage === 'load' ? 'module load' : stage === 'init' ? 'init(), before READY' : 'idle, after READY'}: the first job is served (by the replacement worker if need be)`, async () => {

@@ -66,8 +66,10 @@ describe('classifyExit: who is charged', () => {
   });
 
   it('a graceful death while running a job already settled (cancelled) charges nobody', () => {
-    const v = verdict({ exitCode: 1, goodbye: { running: 9 }, unanswered: u(10) });
+    // The cancelled job stays on its worker's list (a ghost) until the child answers for it.
+    const v = verdict({ exitCode: 1, goodbye: { running: 9 }, unanswered: u(-9, 10) });
     expect(v.charged).toBeUndefined();
+    expect(v.requeue).toBe('clean');
   });
 
   it('a hard death with one unanswered job charges it', () => {
@@ -102,6 +104,16 @@ describe('classifyExit: who is charged', () => {
 
   it('a graceful death reporting a settled ghost as running charges nobody and requeues the rest clean', () => {
     expect(verdict({ requested: 'cancel', signal: 'SIGTERM', goodbye: { running: 4 }, unanswered: u(-4, 5) })).toMatchObject({ charged: undefined, requeue: 'clean' });
+  });
+
+  it('a goodbye from a worker stopped for garbage is not believed: a hard death', () => {
+    expect(verdict({ requested: 'protocol', signal: 'SIGKILL', goodbye: { running: 99 }, unanswered: u(5) })).toMatchObject({ charged: 5, requeue: 'clean' });
+    expect(verdict({ requested: 'protocol', signal: 'SIGKILL', goodbye: { running: 0 }, unanswered: u(5, 6) })).toMatchObject({ charged: undefined, requeue: 'suspects' });
+  });
+
+  it('a goodbye naming a job the worker was never sent is not believed', () => {
+    expect(verdict({ exitCode: 1, goodbye: { running: 1234 }, unanswered: u(5) })).toMatchObject({ charged: 5, requeue: 'clean' });
+    expect(verdict({ exitCode: 1, goodbye: { running: 1234 }, unanswered: u(5, 6) })).toMatchObject({ charged: undefined, requeue: 'suspects' });
   });
 
   it('an exit with nothing unanswered charges nobody', () => {
