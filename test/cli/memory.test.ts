@@ -16,11 +16,24 @@ function feed(stdin: Writable, line: (i: number) => string, count = Infinity): {
     while (open && written < count) {
       const ok = stdin.write(line(written));
       written++;
-      if (!ok) await new Promise((resolve) => stdin.once('drain', resolve).once('close', resolve));
+      if (!ok) await drainOrClose(stdin);
     }
     if (open) stdin.end();
   })();
   return { written: () => written };
+}
+
+/** Waits for `drain` or `close`, removing both listeners (a `once('close')` left per drain would pile up). */
+function drainOrClose(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.once('drain', done);
+    stream.once('close', done);
+  });
 }
 
 describe('forkpool run in bounded memory', () => {
