@@ -43,7 +43,9 @@ const PLAN = [
   { scenario: 'buffer', systems: [...POOLS, 'raw-pipe'], params: { workers: 2, jobs: quick ? 20 : 600, warmup: quick ? 8 : 60 } },
   { scenario: 'burst', systems: [...POOLS, 'raw-pipe'], params: { workers: 2, burst: quick ? 20 : 200, bursts: quick ? 1 : 3, warmupBursts: 1 } },
   { scenario: 'object', systems: [...POOLS, 'raw-pipe'], params: { workers: 2, burst: quick ? 20 : 200, bursts: quick ? 1 : 3, warmupBursts: 1 } },
-  { scenario: 'cold', systems: POOLS, params: { workers: 8 } },
+  // The raw baselines: 8 forked children each sent its job at once (raw-ipc), and the fastest
+  // hand-written start (raw-ipc-staggered): the floor a child-process pool starts from.
+  { scenario: 'cold', systems: [...POOLS, 'raw-ipc', 'raw-ipc-staggered'], params: { workers: 8 } },
   ...(quick ? [1, 2] : [1, 2, 4, 8]).map((workers) => ({
     scenario: 'scaling',
     label: `${workers}`,

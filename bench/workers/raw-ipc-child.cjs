@@ -2,4 +2,12 @@
 // The raw IPC baseline: Node's own child_process channel, answered message for message.
 const { work } = require('./work-core.cjs');
 
-process.on('message', (message) => process.send({ id: message.id, value: work(message.job) }));
+// Started by the staggered baseline: say when ready to take a job.
+if (process.argv.includes('--announce')) process.send({ ready: true });
+
+process.on('message', ({ id, job }) => {
+  const value = work(job);
+  // The cold-start job sleeps (a promise); the others answer at once, with no promise hop.
+  if (value instanceof Promise) value.then((resolved) => process.send({ id, value: resolved }));
+  else process.send({ id, value });
+});
