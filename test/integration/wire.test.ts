@@ -57,6 +57,22 @@ describe('wire format', () => {
     expect((await pool.run({ size: 1024 })).length).toBe(1024);
   });
 
+  it('many small jobs and results under a small maxMessageSize: runs split at the limit, every value intact', async () => {
+    // Results travel many to a frame (RESULTS), each frame at most maxMessageSize: 2 KiB here, so
+    // 2,000 answers need many runs, some values nearly the limit alone; a frame over it would be
+    // refused at its header and the worker stopped.
+    const pool = track(new Pool({ worker: fixture('values.mjs'), workers: 2, maxMessageSize: 2048 }));
+    const exits: string[] = [];
+    pool.on('workerExit', (event) => exits.push(event.reason));
+    const jobs = Array.from({ length: 2000 }, (_, i) => ({ i, text: 'é'.repeat(i % 7 === 0 ? 300 : i % 40) }));
+    const results = await Promise.all(jobs.map((job) => pool.run(job)));
+    expect(results).toEqual(jobs);
+    expect(exits).toEqual([]);
+    // One value that cannot fit any frame still gets its coded error, and the pool serves on.
+    await expect(pool.run({ size: 4096 })).rejects.toMatchObject({ code: 'ERR_MESSAGE_TOO_LARGE' });
+    expect(await pool.run({ i: -1 })).toEqual({ i: -1 });
+  });
+
   it('moves 31 KB and 8 MB payloads both ways intact', async () => {
     const pool = track(new Pool({ worker: fixture('echo.mjs'), workers: 2 }));
     for (const size of [31 * 1024, 8 * 1024 * 1024]) {
