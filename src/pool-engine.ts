@@ -27,6 +27,7 @@ import { JobEncoder } from './scheduler/job-payload.js';
 import { poolStats } from './scheduler/stats.js';
 import { onAbort } from './util/abort-listener.js';
 import { checkRunOptions } from './run-options.js';
+import { checkTransfer, takeTransferred } from './scheduler/transfer.js';
 import { withAllocatorEnv } from './supervisor/allocator-env.js';
 import { JobQueue } from './queue/job-queue.js';
 import { Histogram } from './util/histogram.js';
@@ -152,16 +153,29 @@ export class PoolEngine {
       this.#full = true;
       return Promise.reject(new QueueFullError(this.#options.maxQueue));
     }
-    let payload: Buffer | string;
+    let payload: Job['payload'];
     let release: (() => void) | undefined;
-    try {
-      const staged = this.#encoder.stage(input);
-      if (staged) ({ bytes: payload, release } = staged);
-      else payload = this.#encoder.encode(input);
-    } catch (error) {
-      return Promise.reject(new UnserializableError('job', error));
+    if (options.transfer !== undefined) {
+      const refused = checkTransfer(input, options.transfer);
+      if (refused) return Promise.reject(refused);
+      // Checked before the caller's memory is detached: a refused job leaves it as it was.
+      const size = (input as Uint8Array).byteLength + 2;
+      if (size > this.#options.maxMessageSize) return Promise.reject(new MessageTooLargeError('job', size, this.#options.maxMessageSize));
+      try {
+        payload = takeTransferred(input as Uint8Array);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    } else {
+      try {
+        const staged = this.#encoder.stage(input);
+        if (staged) ({ bytes: payload, release } = staged);
+        else payload = this.#encoder.encode(input);
+      } catch (error) {
+        return Promise.reject(new UnserializableError('job', error));
+      }
     }
-    if (typeof payload !== 'string' && payload.length > this.#options.maxMessageSize) {
+    if (Buffer.isBuffer(payload) && payload.length > this.#options.maxMessageSize) {
       release?.();
       return Promise.reject(new MessageTooLargeError('job', payload.length, this.#options.maxMessageSize));
     }

@@ -48,6 +48,13 @@ export interface RunOptions {
   priority?: number;
   /** Receives each `ctx.progress(value)` of the job, in order, before the job settles. */
   onProgress?: (value: unknown) => void;
+  /**
+   * `[job.buffer]` for a Buffer or Uint8Array job: hands its memory over instead of copying it,
+   * as postMessage's transfer list does. The caller's ArrayBuffer is detached once `run()` has
+   * accepted the job (its views read as empty); the bytes are written to the worker as they are.
+   * Not for the distributed mode (jobs are JSON there).
+   */
+  transfer?: readonly ArrayBuffer[];
 }
 
 /** What happened since the pool started: jobs by outcome, workers by how they ended. */

@@ -37,3 +37,12 @@ void typed.run({}, { name: 'nope' });
 expectTypeOf<Parameters<Pool['run']>[0]>().toBeAny();
 declare const untyped: Pool;
 expectTypeOf(untyped.run(1, { name: 'anything' })).toEqualTypeOf<Promise<any>>();
+
+// transfer: a list of ArrayBuffers on a local pool; the distributed mode has no such option.
+declare const bytes: Buffer<ArrayBuffer>;
+expectTypeOf(untyped.run(bytes, { transfer: [bytes.buffer] })).toEqualTypeOf<Promise<any>>();
+// @ts-expect-error transfer takes ArrayBuffers, not views
+void untyped.run(bytes, { transfer: [bytes] });
+declare const distributed: import('../dist/bullmq/index.js').DistributedPool;
+// @ts-expect-error jobs travel as JSON through Redis: nothing to hand over
+void distributed.run({}, { transfer: [bytes.buffer] });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Job, Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { AbortError, PoolClosedError, UnserializableError } from '../errors.js';
+import { AbortError, InvalidOptionError, PoolClosedError, UnserializableError } from '../errors.js';
 import type { CloseOptions } from '../pool.js';
 import type { JobOf, ResultOf } from '../types.js';
 import { OutcomePool } from '../queue/outcome-pool.js';
@@ -135,6 +135,10 @@ export class DistributedPool<W = any, Mapped = ResultOf<W>> extends OutcomePool<
     const timeout = options.timeout ?? this.#options.timeout;
     const invalid = checkRunOptions(options, timeout, PRIORITY_LIMIT);
     if (invalid) return Promise.reject(invalid);
+    // (JavaScript callers: the type has no `transfer`.)
+    if ((options as { transfer?: unknown }).transfer !== undefined) {
+      return Promise.reject(new InvalidOptionError('transfer', 'is not available in the distributed mode: jobs travel through Redis as JSON, copied whatever the caller does.'));
+    }
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
     const { name, priority = 0, onProgress } = options;

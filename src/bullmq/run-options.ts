@@ -4,7 +4,7 @@ import type { RunOptions } from '../pool-types.js';
  * What `DistributedPool#run` takes: the local pool's run options (`name`, `priority` and
  * `onProgress` are the local pool's too, so one call site serves both pools).
  */
-export interface DistributedRunOptions extends RunOptions {
+export interface DistributedRunOptions extends Omit<RunOptions, 'transfer'> {
   /** The worker module's export that runs the job (`default` when absent); hosts reject an unknown one with ERR_TASK_UNKNOWN. */
   name?: string;
   /**

@@ -4,8 +4,11 @@ import type { WorkerSlot } from './slot.js';
 export interface Job {
   readonly id: number;
   readonly input: unknown;
-  /** The job, serialized once at submission (JSON text or codec bytes): later mutations by the caller do not leak in. */
-  readonly payload: Buffer | string;
+  /**
+   * The job, serialized once at submission (JSON text or codec bytes): later mutations by the
+   * caller do not leak in. A transferred job (`transfer`) is its tag and its own bytes, unjoined.
+   */
+  readonly payload: Buffer | string | readonly [Buffer] | readonly [Buffer, Uint8Array];
   /** Gives a pooled snapshot (`payload`) back for reuse; only once no write of it can be pending. */
   releasePayload: (() => void) | undefined;
   readonly timeout: number;

@@ -218,7 +218,8 @@ export class WorkerProcess {
     return this.#tail.text();
   }
 
-  send(kind: KindCode, id: number, payload: Buffer): void {
+  /** Queues a frame; a payload in parts (a tag head, then bytes) is written without joining them. */
+  send(kind: KindCode, id: number, payload: Buffer | readonly Uint8Array[]): void {
     // After the exit nothing is sent (the writer is closed).
     if (!this.#writer || this.#exited) return;
     this.#writer.send(kind, id, payload);
@@ -231,12 +232,13 @@ export class WorkerProcess {
   }
 
   /** Sends a named task: its name ahead of the job's codec bytes (see Kind.TASK). */
-  sendTask(id: number, name: string, payload: Buffer | string): void {
+  sendTask(id: number, name: string, payload: Buffer | string | readonly Uint8Array[]): void {
     const nameBytes = Buffer.from(name, 'utf8');
     const head = Buffer.allocUnsafe(1 + nameBytes.length);
     head[0] = nameBytes.length;
     nameBytes.copy(head, 1);
-    this.send(Kind.TASK, id, Buffer.concat([head, typeof payload === 'string' ? jsonBytes(payload) : payload]));
+    const body = typeof payload === 'string' ? [jsonBytes(payload)] : Buffer.isBuffer(payload) ? [payload] : payload;
+    this.send(Kind.TASK, id, Buffer.concat([head, ...body]));
   }
 
   sendValue(kind: KindCode, id: number, value: unknown): void {

@@ -47,6 +47,8 @@ describeRedis('distributed named tasks, priorities and progress', () => {
       [{ priority: 1_048_576 }, 'priority'],
       [{ priority: -1_048_576 }, 'priority'],
       [{ onProgress: 'log' }, 'onProgress'],
+      // Jobs are JSON through Redis: nothing to hand over.
+      [{ transfer: [new ArrayBuffer(8)] }, 'transfer'],
     ] as const) {
       await expect(pool.run({ n: 1 }, options as never), JSON.stringify(options)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', option });
     }
