@@ -41,6 +41,8 @@ const CHILD_ENTRY = fileURLToPath(new URL('./child/main.js', import.meta.url));
 /** Workers booting at once, and the pace of further starts (see ensureWorkers). */
 const SPAWN_CONCURRENCY = Math.max(2, availableParallelism());
 const STAGGER_MS = 100;
+/** A worker that has not answered a steal's RELEASE within this is in a long job (see #steal). */
+const STUCK_MS = 2;
 /**
  * Jobs of very different lengths: once a long one was seen, sending ahead shrinks to what that
  * length allows and grows back as the memory of it halves every this many ms.
@@ -88,6 +90,7 @@ export class PoolEngine {
   /** One timer for "spawn again later" (start back-off or staggered starts), due at #spawnTimerAt. */
   #spawnTimer: NodeJS.Timeout | undefined;
   #spawnTimerAt = 0;
+
   #lastSpawnAt = 0;
   #closed: Promise<void> | undefined;
   #resolveClosed: (() => void) | undefined;
@@ -290,7 +293,7 @@ export class PoolEngine {
     } else if (!job.releasing) {
       // Not started: take it back; it stays a ghost until the child confirms.
       job.releasing = true;
-      slot.proc.sendValue(Kind.RELEASE, job.id, undefined);
+      slot.proc.sendRelease(job.id);
     }
   }
 
@@ -373,13 +376,35 @@ export class PoolEngine {
     }, this.#options.killTimeout);
   }
 
-  /** An idle worker takes back a not-yet-started job from the busiest worker. */
+  /**
+   * An idle worker takes back a not-yet-started job from the busiest worker. The victim's main
+   * thread answers between its jobs; if no answer came within STUCK_MS, it is in a long job, and
+   * the RELEASE goes to its release thread as well, which hands the job back at once. (Asking
+   * the thread at once would take back tiny jobs that were about to run anyway, bouncing them.)
+   */
   #steal(): void {
     const victim = pickStealVictim(this.#slots);
     if (!victim) return;
+    if (victim.stuck) {
+      // Known to be in a long job: half of what waits behind it, from the tail, at once.
+      const inflight = victim.inflight;
+      let take = Math.ceil((inflight.length - 1) / 2);
+      for (let i = inflight.length - 1; i > 0 && take > 0; i--, take--) {
+        const job = inflight[i] as Job;
+        if (job.releasing || job.settled) continue;
+        job.releasing = true;
+        victim.proc.sendRelease(job.id);
+      }
+      return;
+    }
     const tail = victim.inflight[victim.inflight.length - 1] as Job;
     tail.releasing = true;
-    victim.proc.sendValue(Kind.RELEASE, tail.id, undefined);
+    victim.proc.sendRelease(tail.id, { thread: false });
+    setTimeout(() => {
+      if (!tail.releasing || tail.worker !== victim || victim.state !== 'ready') return;
+      victim.stuck = true;
+      victim.proc.sendReleaseToThread(tail.id);
+    }, STUCK_MS).unref();
   }
 
   // ---------------------------------------------------------------- frames from a worker
@@ -546,6 +571,7 @@ export class PoolEngine {
     if (!job) return undefined;
     job.answered = true;
     slot.answered.push(job);
+    slot.stuck = false;
     if (!slot.served) {
       // A worker that answers is healthy: failed starts and kills before it no longer count in a row.
       slot.served = true;
@@ -677,6 +703,7 @@ export class PoolEngine {
       goodbye: undefined,
       timedOut: false,
       answered: [],
+      stuck: false,
       spawnedAt: performance.now(),
       teardownError: undefined,
     } as unknown as WorkerSlot;
@@ -785,7 +812,7 @@ export class PoolEngine {
     for (const waiting of slot.inflight.slice(1)) {
       if (waiting.settled || waiting.releasing) continue;
       waiting.releasing = true;
-      slot.proc.sendValue(Kind.RELEASE, waiting.id, undefined);
+      slot.proc.sendRelease(waiting.id);
     }
     this.#ensureWorkers();
   }
