@@ -90,7 +90,6 @@ export class PoolEngine {
   /** One timer for "spawn again later" (start back-off or staggered starts), due at #spawnTimerAt. */
   #spawnTimer: NodeJS.Timeout | undefined;
   #spawnTimerAt = 0;
-
   #lastSpawnAt = 0;
   #closed: Promise<void> | undefined;
   #resolveClosed: (() => void) | undefined;
@@ -159,11 +158,9 @@ export class PoolEngine {
     let payload: Job['payload'];
     let release: (() => void) | undefined;
     if (options.transfer !== undefined) {
-      const refused = checkTransfer(input, options.transfer);
-      if (refused) return Promise.reject(refused);
       // Checked before the caller's memory is detached: a refused job leaves it as it was.
-      const size = (input as Uint8Array).byteLength + 2;
-      if (size > this.#options.maxMessageSize) return Promise.reject(new MessageTooLargeError('job', size, this.#options.maxMessageSize));
+      const refused = checkTransfer(input, options.transfer, this.#options.maxMessageSize);
+      if (refused) return Promise.reject(refused);
       try {
         payload = takeTransferred(input as Uint8Array);
       } catch (error) {

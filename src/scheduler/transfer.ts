@@ -1,5 +1,5 @@
 import { encodeValueParts } from '../channel/codec.js';
-import { InvalidOptionError } from '../errors.js';
+import { InvalidOptionError, MessageTooLargeError } from '../errors.js';
 
 /**
  * `run(job, { transfer: [job.buffer] })`: the caller hands a binary job's memory over, as with
@@ -10,8 +10,11 @@ import { InvalidOptionError } from '../errors.js';
  * Only a job that is a Buffer or Uint8Array over the one listed ArrayBuffer is taken: any other
  * value is serialized (copied) anyway, and detaching buffers inside it would change what a worker
  * receives (structuredClone turns a Buffer into a plain Uint8Array).
+ *
+ * Returns the error to reject the run with (ERR_INVALID_OPTION, or ERR_MESSAGE_TOO_LARGE), all
+ * of it known before anything is detached.
  */
-export function checkTransfer(input: unknown, transfer: unknown): InvalidOptionError | undefined {
+export function checkTransfer(input: unknown, transfer: unknown, maxMessageSize: number): InvalidOptionError | MessageTooLargeError | undefined {
   if (transfer === undefined) return undefined;
   if (!Array.isArray(transfer) || transfer.length !== 1 || !(transfer[0] instanceof ArrayBuffer)) {
     return new InvalidOptionError('transfer', 'expected [job.buffer]: an array holding the one ArrayBuffer of a Buffer or Uint8Array job.');
@@ -22,6 +25,9 @@ export function checkTransfer(input: unknown, transfer: unknown): InvalidOptionE
   if (transfer[0].byteLength === 0) {
     return new InvalidOptionError('transfer', 'the listed ArrayBuffer is empty or already detached (handed over by an earlier run() or postMessage).');
   }
+  // The job's bytes after their two tag bytes (see encodeValueParts).
+  const size = input.byteLength + 2;
+  if (size > maxMessageSize) return new MessageTooLargeError('job', size, maxMessageSize);
   return undefined;
 }
 
