@@ -1,21 +1,13 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BossWorkerAsync } from '../../dist/compat/index.js';
 import { childPids, fixture, sleep } from '../helpers.js';
+import { bossWorker } from './boss-worker.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const open: BossWorkerAsync[] = [];
-function make(options: ConstructorParameters<typeof BossWorkerAsync>[0]): BossWorkerAsync {
-  const bw = new BossWorkerAsync(options);
-  open.push(bw);
-  return bw;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((bw) => bw.shutDown({ force: true })));
-});
 
 describe('BossWorkerAsync (ported seed tests)', () => {
   it("the SYNOPSIS prints '12' and 'the answer is: 12' once, and nothing else", async () => {
@@ -25,7 +17,7 @@ describe('BossWorkerAsync (ported seed tests)', () => {
   });
 
   it('returns each of 10 jobs exactly once', async () => {
-    const bw = make({ workHandler: fixture('compat-work.mjs'), initHandler: fixture('compat-init.mjs') });
+    const bw = bossWorker({ workHandler: fixture('compat-work.mjs'), initHandler: fixture('compat-init.mjs') });
     bw.addWork(...Array.from({ length: 10 }, (_, id) => ({ id })));
     expect(bw.pending()).toBe(10);
     const ids: number[] = [];
@@ -40,13 +32,13 @@ describe('BossWorkerAsync (ported seed tests)', () => {
   });
 
   it('accepts a custom msgDelimiter (unneeded) and carries it inside the data', async () => {
-    const bw = make({ workHandler: fixture('compat-work.mjs'), msgDelimiter: '|||', readSize: 64 });
+    const bw = bossWorker({ workHandler: fixture('compat-work.mjs'), msgDelimiter: '|||', readSize: 64 });
     bw.addWork({ data: 'a|||b\0\0\0c' });
     expect(await bw.getResult()).toEqual({ data: 'a|||b\0\0\0c', length: 9 });
   });
 
   it('1 worker, 3 s timeout: a 4 s job times out and a 2 s job after it succeeds', async () => {
-    const bw = make({ workHandler: fixture('compat-work.mjs'), workerCount: 1, globalTimeout: 3 });
+    const bw = bossWorker({ workHandler: fixture('compat-work.mjs'), workerCount: 1, globalTimeout: 3 });
     bw.addWork({ sleep: 4, id: 'slow' }, { sleep: 2, id: 'ok' });
     const first = await bw.getResult();
     const second = await bw.getResult();
@@ -55,7 +47,7 @@ describe('BossWorkerAsync (ported seed tests)', () => {
   }, 20_000);
 
   it('getResultNb returns undefined when nothing is ready, then the result', async () => {
-    const bw = make({ workHandler: fixture('compat-work.mjs'), workerCount: 1 });
+    const bw = bossWorker({ workHandler: fixture('compat-work.mjs'), workerCount: 1 });
     bw.addWork({ sleep: 0.3, id: 1 });
     expect(bw.getResultNb()).toBeUndefined();
     let result: unknown;
@@ -68,7 +60,7 @@ describe('BossWorkerAsync (ported seed tests)', () => {
   });
 
   it('moves 31 KB and 8 MB payloads', async () => {
-    const bw = make({ workHandler: fixture('compat-work.mjs'), workerCount: 2 });
+    const bw = bossWorker({ workHandler: fixture('compat-work.mjs'), workerCount: 2 });
     for (const size of [31 * 1024, 8 * 1024 * 1024]) {
       const data = 'x'.repeat(size);
       bw.addWork({ data });
@@ -79,7 +71,7 @@ describe('BossWorkerAsync (ported seed tests)', () => {
   });
 
   it('work errors, worker deaths and undefined results come back as the seed returns them', async () => {
-    const bw = make({ workHandler: fixture('compat-work.mjs'), workerCount: 2, resultHandler: (r) => (r?.drop ? undefined : r) });
+    const bw = bossWorker({ workHandler: fixture('compat-work.mjs'), workerCount: 2, resultHandler: (r) => (r?.drop ? undefined : r) });
     bw.addWork({ die: 'rattle' });
     expect(await bw.getResult()).toEqual({ ERROR: 'rattle' });
     bw.addWork({ nothing: true });

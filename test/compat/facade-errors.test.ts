@@ -3,41 +3,33 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BossWorkerAsync } from '../../dist/compat/index.js';
 import { Prefork } from '../../dist/index.js';
 import { childPids, fixture, track, waitFor } from '../helpers.js';
+import { bossWorker } from './boss-worker.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'forkpool-bwa-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const open: BossWorkerAsync[] = [];
-function make(options: ConstructorParameters<typeof BossWorkerAsync>[0]): BossWorkerAsync {
-  const bw = new BossWorkerAsync(options);
-  open.push(bw);
-  return bw;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((bw) => bw.shutDown({ force: true })));
-});
 
 describe("the facades' errors speak the facade's API", () => {
   it('a worker death names maxRetries on new BossWorkerAsync, and maxRetries does retry the job', async () => {
-    const plain = make({ workHandler: fixture('crash-once.mjs'), workerCount: 1 });
+    const plain = bossWorker({ workHandler: fixture('crash-once.mjs'), workerCount: 1 });
     plain.addWork({ marker: join(dir, 'once-a') });
     const died = await plain.getResult();
     expect(died.ERROR).toMatch(/^BossWorkerAsync: worker died: the worker \(pid \d+\) was killed by SIGKILL while running the job \(attempt 1\)/);
     expect(died.ERROR).toContain('new BossWorkerAsync({ workHandler, maxRetries: 2 })');
     expect(died.ERROR).not.toContain('Raise "maxRetries"');
 
-    const retrying = make({ workHandler: fixture('crash-once.mjs'), workerCount: 1, maxRetries: 1 });
+    const retrying = bossWorker({ workHandler: fixture('crash-once.mjs'), workerCount: 1, maxRetries: 1 });
     retrying.addWork({ marker: join(dir, 'once-b') });
     expect(await retrying.getResult()).toEqual({ pid: expect.any(Number) });
     expect(() => new BossWorkerAsync({ workHandler: fixture('crash-once.mjs'), maxRetries: -1 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', option: 'maxRetries' }));
   });
 
   it('getResult() with nothing pending and addWork() after shutDown() name getResult, pending(), addWork and new BossWorkerAsync', async () => {
-    const bw = make({ workHandler: fixture('compat-work.mjs'), workerCount: 1 });
+    const bw = bossWorker({ workHandler: fixture('compat-work.mjs'), workerCount: 1 });
     bw.addWork({ id: 1 });
     await bw.getResult();
     await bw.shutDown();
@@ -58,7 +50,7 @@ describe("the facades' errors speak the facade's API", () => {
   });
 
   it('a throwing initHandler is named in { ERROR }, with what it threw', async () => {
-    const bw = make({ workHandler: fixture('compat-work.mjs'), initHandler: fixture('compat-init-throws.mjs'), workerCount: 1 });
+    const bw = bossWorker({ workHandler: fixture('compat-work.mjs'), initHandler: fixture('compat-init-throws.mjs'), workerCount: 1 });
     bw.addWork({ id: 1 });
     const result = await bw.getResult();
     expect(result.ERROR).toMatch(/^BossWorkerAsync: the workers cannot start: initHandler threw: no database today/);
@@ -66,7 +58,7 @@ describe("the facades' errors speak the facade's API", () => {
   }, 30_000);
 
   it('a workHandler module that cannot be loaded is named as such', async () => {
-    const bw = make({ workHandler: join(dir, 'missing.mjs'), workerCount: 1 });
+    const bw = bossWorker({ workHandler: join(dir, 'missing.mjs'), workerCount: 1 });
     bw.addWork({ id: 1 });
     const result = await bw.getResult();
     expect(result.ERROR).toMatch(/^BossWorkerAsync: the workers cannot start: workHandler module file:.*missing\.mjs could not be loaded/);
