@@ -41,8 +41,6 @@ const CHILD_ENTRY = fileURLToPath(new URL('./child/main.js', import.meta.url));
 /** Workers booting at once, and the pace of further starts (see ensureWorkers). */
 const SPAWN_CONCURRENCY = Math.max(2, availableParallelism());
 const STAGGER_MS = 100;
-/** A worker that has not answered a steal's RELEASE within this is in a long job (see #steal). */
-const STUCK_MS = 2;
 /**
  * Jobs of very different lengths: once a long one was seen, sending ahead shrinks to what that
  * length allows and grows back as the memory of it halves every this many ms.
@@ -290,7 +288,7 @@ export class PoolEngine {
     } else if (!job.releasing) {
       // Not started: take it back; it stays a ghost until the child confirms.
       job.releasing = true;
-      slot.proc.sendRelease(job.id);
+      slot.proc.sendValue(Kind.RELEASE, job.id, undefined);
     }
   }
 
@@ -373,35 +371,13 @@ export class PoolEngine {
     }, this.#options.killTimeout);
   }
 
-  /**
-   * An idle worker takes back a not-yet-started job from the busiest worker. The victim's main
-   * thread answers between its jobs; if no answer came within STUCK_MS, it is in a long job, and
-   * the RELEASE goes to its release thread as well, which hands the job back at once. (Asking
-   * the thread at once would take back tiny jobs that were about to run anyway, bouncing them.)
-   */
+  /** An idle worker takes back a not-yet-started job from the busiest worker. */
   #steal(): void {
     const victim = pickStealVictim(this.#slots);
     if (!victim) return;
-    if (victim.stuck) {
-      // Known to be in a long job: half of what waits behind it, from the tail, at once.
-      const inflight = victim.inflight;
-      let take = Math.ceil((inflight.length - 1) / 2);
-      for (let i = inflight.length - 1; i > 0 && take > 0; i--, take--) {
-        const job = inflight[i] as Job;
-        if (job.releasing || job.settled) continue;
-        job.releasing = true;
-        victim.proc.sendRelease(job.id);
-      }
-      return;
-    }
     const tail = victim.inflight[victim.inflight.length - 1] as Job;
     tail.releasing = true;
-    victim.proc.sendRelease(tail.id, { thread: false });
-    setTimeout(() => {
-      if (!tail.releasing || tail.worker !== victim || victim.state !== 'ready') return;
-      victim.stuck = true;
-      victim.proc.sendReleaseToThread(tail.id);
-    }, STUCK_MS).unref();
+    victim.proc.sendValue(Kind.RELEASE, tail.id, undefined);
   }
 
   // ---------------------------------------------------------------- frames from a worker
@@ -568,7 +544,6 @@ export class PoolEngine {
     if (!job) return undefined;
     job.answered = true;
     slot.answered.push(job);
-    slot.stuck = false;
     if (!slot.served) {
       // A worker that answers is healthy: failed starts and kills before it no longer count in a row.
       slot.served = true;
@@ -700,7 +675,6 @@ export class PoolEngine {
       goodbye: undefined,
       timedOut: false,
       answered: [],
-      stuck: false,
       spawnedAt: performance.now(),
       teardownError: undefined,
     } as unknown as WorkerSlot;
@@ -809,7 +783,7 @@ export class PoolEngine {
     for (const waiting of slot.inflight.slice(1)) {
       if (waiting.settled || waiting.releasing) continue;
       waiting.releasing = true;
-      slot.proc.sendRelease(waiting.id);
+      slot.proc.sendValue(Kind.RELEASE, waiting.id, undefined);
     }
     this.#ensureWorkers();
   }

@@ -73,11 +73,5 @@ export function isChildKind(kind: number): boolean {
  */
 export const CHANNEL_FD = 3;
 export const ANSWER_FD = 4;
-/**
- * A pool worker's third socketpair: the parent writes each RELEASE there too, for the worker's
- * release thread, which hands a job sent ahead back even while the main thread is busy in a
- * synchronous job (see child/release-thread.ts).
- */
-export const RELEASE_FD = 5;
 
 export const HEADER_SIZE = 9;

@@ -11,9 +11,6 @@ import { startOrphanWatchdog } from './watchdog.js';
 import { removeAddedEnv } from '../channel/child-env.js';
 import { JobContext } from './job-context.js';
 import { SyncFdSink } from './sync-sink.js';
-import { ClaimTable } from './claims.js';
-import { startReleaseThread } from './release-thread-start.js';
-import type { Worker } from 'node:worker_threads';
 import { blockingStdio } from './blocking-stdio.js';
 import type { InitMessage, WorkerHandlers } from './types.js';
 
@@ -26,8 +23,6 @@ interface QueuedJob {
   name: string | undefined;
   /** performance.now() when it arrived: its wait in this worker is part of its waitTime. */
   receivedAt: number;
-  /** Its cell in the claim table shared with the release thread (claims.ts). */
-  cell: number;
 }
 
 /** Bytes of one job's timing in a BUSY frame: u32 id, u32 µs waited here, u32 µs run. */
@@ -48,11 +43,6 @@ const YIELD_AFTER_MS = 2;
  */
 export class WorkerRuntime {
   readonly #writer: FrameWriter;
-  readonly #sink: SyncFdSink;
-  /** Jobs received and not yet run, shared with the release thread (started once jobs queue up). */
-  readonly #claims = new ClaimTable();
-  /** Started (or found impossible) once: see #enqueue. */
-  #releaseThread: Worker | false | undefined;
   readonly #handlers: Promise<WorkerHandlers>;
   readonly #queue: QueuedJob[] = [];
   /** The running job's context (its id, and how to abort its ctx.signal). */
@@ -94,8 +84,7 @@ export class WorkerRuntime {
     removeAddedEnv();
     blockingStdio();
     // The parent closed its end of the answer channel: it is gone or stopping this worker.
-    this.#sink = new SyncFdSink(ANSWER_FD, () => setImmediate(() => process.exit(0)));
-    this.#writer = new FrameWriter(this.#sink);
+    this.#writer = new FrameWriter(new SyncFdSink(ANSWER_FD, () => setImmediate(() => process.exit(0))));
     this.#handlers = handlers;
     // A load failure is reported when INIT arrives; keep Node from calling it unhandled meanwhile.
     handlers.catch(() => undefined);
@@ -174,17 +163,17 @@ export class WorkerRuntime {
         void this.#init(decodeValue(payload) as InitMessage);
         return;
       case Kind.JOB:
-        this.#enqueue(id, payload, undefined, undefined);
+        this.#queue.push({ id, payload, value: undefined, name: undefined, receivedAt: this.#readAt });
         return;
       case Kind.JOBS: {
         // The parent wrote this run itself: a run that does not decode is a broken channel (exit 70).
         const values = decodeRun(payload, id);
-        for (let i = 0; i < id; i++) this.#enqueue(runIdAt(payload, id, i), undefined, values[i], undefined);
+        for (let i = 0; i < id; i++) this.#queue.push({ id: runIdAt(payload, id, i), payload: undefined, value: values[i], name: undefined, receivedAt: this.#readAt });
         return;
       }
       case Kind.TASK: {
         const end = 1 + (payload[0] as number);
-        this.#enqueue(id, payload.subarray(end), undefined, payload.toString('utf8', 1, end));
+        this.#queue.push({ id, payload: payload.subarray(end), value: undefined, name: payload.toString('utf8', 1, end), receivedAt: this.#readAt });
         return;
       }
       case Kind.ABORT:
@@ -208,26 +197,12 @@ export class WorkerRuntime {
     }
   }
 
-  #enqueue(id: number, payload: Buffer | undefined, value: unknown, name: string | undefined): void {
-    const cell = this.#claims.add(id);
-    // Handed back by the release thread before it arrived: it runs elsewhere.
-    if (cell === -1) return;
-    this.#queue.push({ id, payload, value, name, receivedAt: this.#readAt, cell });
-    // Jobs wait behind others: from now on a RELEASE may have to be answered while this thread is busy.
-    if (this.#queue.length > 1 && this.#releaseThread === undefined) {
-      this.#releaseThread = startReleaseThread(this.#claims, this.#sink.lock) ?? false;
-    }
-  }
-
   /** Drops a job that has not started and says so (RELEASED), so the parent can run it elsewhere. */
   #release(id: number): void {
     const index = this.#queue.findIndex((job) => job.id === id);
     if (index === -1) return;
-    const { cell } = this.#queue[index] as QueuedJob;
-    // The release thread may have taken it back already (and said so); either way it is not run.
-    if (this.#claims.release(cell)) this.#send(Kind.RELEASED, id, undefined);
-    else if (!this.#claims.released(cell)) return;
     this.#queue.splice(index, 1);
+    this.#send(Kind.RELEASED, id, undefined);
   }
 
   async #init(message: InitMessage): Promise<void> {
@@ -278,8 +253,6 @@ export class WorkerRuntime {
     // Jobs run back to back: one starts when the one before ended (one clock read per job, not two).
     let jobStart = batchStart;
     for (let job = this.#queue.shift(); job; job = this.#queue.shift()) {
-      // Handed back by the release thread while an earlier job ran: it runs elsewhere.
-      if (!this.#claims.claim(job.cell)) continue;
       const jobId = job.id;
       const fn = job.name === undefined ? work : this.#tasks?.get(job.name);
       if (!fn) {

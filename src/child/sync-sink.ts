@@ -1,5 +1,4 @@
 import { writeSync } from 'node:fs';
-import { withWriteLock, writeLock, type WriteLock } from './write-lock.js';
 
 /**
  * The child's side of its answer channel (fd 4), written with blocking writes.
@@ -17,10 +16,6 @@ export class SyncFdSink {
   readonly writableLength = 0;
   /** The chunk being written and how far: a write re-entered from the exit path finishes it first. */
   #current: { chunk: Uint8Array; offset: number } | undefined;
-  /** Shared with the release thread, which writes RELEASED frames to the same fd (see release-thread.ts). */
-  readonly lock: WriteLock = writeLock();
-  /** This thread holds `lock` (a write re-entered from the exit path must not wait for itself). */
-  #holding = false;
 
   /** `onBroken` runs once the parent has closed its end (EPIPE): nobody can read answers now. */
   constructor(fd: number, onBroken: () => void) {
@@ -35,24 +30,11 @@ export class SyncFdSink {
   write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean {
     if (this.destroyed) return false;
     try {
-      const write = () => {
-        // process.exit() can run the exit handlers in the middle of a write (a hook on it, a
-        // signal): the interrupted chunk goes out whole before the goodbye frames.
-        const interrupted = this.#current;
-        if (interrupted) this.#writeAll(interrupted);
-        this.#writeAll({ chunk, offset: 0 });
-      };
-      if (this.#holding) write();
-      else {
-        withWriteLock(this.lock, () => {
-          this.#holding = true;
-          try {
-            write();
-          } finally {
-            this.#holding = false;
-          }
-        });
-      }
+      // process.exit() can run the exit handlers in the middle of a write (a hook on it, a
+      // signal): the interrupted chunk goes out whole before the goodbye frames.
+      const interrupted = this.#current;
+      if (interrupted) this.#writeAll(interrupted);
+      this.#writeAll({ chunk, offset: 0 });
     } catch (error) {
       this.destroyed = true;
       this.#onBroken();

@@ -35,8 +35,6 @@ export interface WorkerSlot {
   timedOut: boolean;
   /** Jobs answered since its last BUSY frame, in answer order: their timing comes in that frame. */
   answered: Job[];
-  /** It left a steal's RELEASE unanswered for a while (a long job): steals go to its release thread at once, until it answers a job. */
-  stuck: boolean;
   /** performance.now() at spawn, for workerReady's startMs. */
   spawnedAt: number;
   /** What its teardown() threw, reported with its exit. */

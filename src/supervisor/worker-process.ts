@@ -69,9 +69,6 @@ const ABORT_TO_TERM_MS = 50;
 export class WorkerProcess {
   readonly child: ChildProcess;
   readonly #writer: FrameWriter | undefined;
-  /** A pool worker's release channel (fd 5 in the child): RELEASEs go there too, see child/release-thread.ts. */
-  readonly #releaseWriter: FrameWriter | undefined;
-  readonly #releaseChannel: Socket | undefined;
   readonly #channel: Socket | undefined;
   readonly #input: Socket | undefined;
   readonly #ownGroup: boolean;
@@ -90,7 +87,7 @@ export class WorkerProcess {
     this.child = spawnChild(node.command, [...node.prefix, ...spec.execArgv, ...spec.args], {
       cwd: spec.cwd,
       env: { ...(spec.env ?? process.env), ...node.env },
-      stdio: ['ignore', spec.stdout === 'stderr' ? 'pipe' : (spec.stdout ?? 'inherit'), 'pipe', 'pipe', ...(spec.poolWorker ? ['pipe' as const, 'pipe' as const] : [])],
+      stdio: ['ignore', spec.stdout === 'stderr' ? 'pipe' : (spec.stdout ?? 'inherit'), 'pipe', 'pipe', ...(spec.poolWorker ? ['pipe' as const] : [])],
       windowsHide: true,
       detached: this.#ownGroup,
     });
@@ -100,12 +97,6 @@ export class WorkerProcess {
     if (input && input !== channel) {
       // EPIPE after a crash is expected; the exit event reports the crash.
       input.on('error', () => undefined);
-    }
-    const releaseChannel = (spec.poolWorker ? (this.child.stdio as unknown as Array<Socket | null> | undefined)?.[5] : undefined) as Socket | null | undefined;
-    if (releaseChannel) {
-      releaseChannel.on('error', () => undefined);
-      this.#releaseChannel = releaseChannel;
-      this.#releaseWriter = new FrameWriter(releaseChannel);
     }
     if (input && channel) {
       this.#channel = channel;
@@ -170,7 +161,6 @@ export class WorkerProcess {
       this.#exited = true;
       this.#clearKillTimers();
       this.#writer?.close();
-      this.#releaseWriter?.close();
       // Whatever the worker started and left behind (a job's `sleep 300`) goes with it.
       this.#signalGroup('SIGKILL');
       const report = () => this.#reportExit(code, signal, spawnError);
@@ -193,7 +183,7 @@ export class WorkerProcess {
 
   /** Keeps the parent's event loop alive while there is work (`true`), or not. */
   setRef(ref: boolean): void {
-    const handles = [this.child, this.child.stdout, this.child.stderr, this.#input, this.#channel, this.#releaseChannel] as Array<{ ref?: () => void; unref?: () => void } | null | undefined>;
+    const handles = [this.child, this.child.stdout, this.child.stderr, this.#input, this.#channel] as Array<{ ref?: () => void; unref?: () => void } | null | undefined>;
     for (const handle of handles) {
       if (!handle) continue;
       if (ref) handle.ref?.();
@@ -249,24 +239,6 @@ export class WorkerProcess {
     nameBytes.copy(head, 1);
     const body = typeof payload === 'string' ? [jsonBytes(payload)] : Buffer.isBuffer(payload) ? [payload] : payload;
     this.send(Kind.TASK, id, Buffer.concat([head, ...body]));
-  }
-
-  /**
-   * Asks the child to hand a job back if it has not started it: on the jobs channel (read between
-   * jobs) and, unless `thread: false`, on the release channel (read by the child's release thread
-   * even during a long synchronous job). The child answers RELEASED once at most, whichever of
-   * its threads takes the job back.
-   */
-  sendRelease(id: number, { thread = true }: { thread?: boolean } = {}): void {
-    if (!this.#writer || this.#exited) return;
-    this.#writer.send(Kind.RELEASE, id, encodeValue(undefined));
-    if (thread) this.sendReleaseToThread(id);
-  }
-
-  /** The same RELEASE, to the child's release thread only (sent on the jobs channel before). */
-  sendReleaseToThread(id: number): void {
-    if (this.#exited) return;
-    this.#releaseWriter?.send(Kind.RELEASE, id, encodeValue(undefined));
   }
 
   sendValue(kind: KindCode, id: number, value: unknown): void {
