@@ -34,13 +34,16 @@ import { Histogram } from './util/histogram.js';
 import * as diagnostics from './scheduler/diagnostics.js';
 import { CallbackService } from './scheduler/callbacks.js';
 import { releasePayload, type Job } from './scheduler/job.js';
-import { takeAnswered, type WorkerSlot } from './scheduler/slot.js';
+import { takeAnswered, takeReclaimed, takeReleased, type WorkerSlot } from './scheduler/slot.js';
+import { nextSeq } from './channel/job-seq.js';
 
 const CHILD_ENTRY = fileURLToPath(new URL('./child/main.js', import.meta.url));
 
 /** Workers booting at once, and the pace of further starts (see ensureWorkers). */
 const SPAWN_CONCURRENCY = Math.max(2, availableParallelism());
 const STAGGER_MS = 100;
+/** A worker that has not answered a steal's RELEASE within this is in a long job (see #steal). */
+const STUCK_MS = 2;
 /**
  * Jobs of very different lengths: once a long one was seen, sending ahead shrinks to what that
  * length allows and grows back as the memory of it halves every this many ms.
@@ -198,6 +201,7 @@ export class PoolEngine {
         outcome: undefined,
         error: undefined,
         worker: undefined,
+        seq: 0,
         releasing: false,
         timer: undefined,
         armed: false,
@@ -288,7 +292,7 @@ export class PoolEngine {
     } else if (!job.releasing) {
       // Not started: take it back; it stays a ghost until the child confirms.
       job.releasing = true;
-      slot.proc.sendValue(Kind.RELEASE, job.id, undefined);
+      slot.proc.sendValue(Kind.RELEASE, job.seq, undefined);
     }
   }
 
@@ -313,6 +317,7 @@ export class PoolEngine {
       slot.idleTimer = undefined;
     }
     job.worker = slot;
+    job.seq = slot.sent = nextSeq(slot.sent);
     job.dispatchedAt = now;
     slot.inflight.push(job);
     slot.dispatched++;
@@ -371,13 +376,49 @@ export class PoolEngine {
     }, this.#options.killTimeout);
   }
 
-  /** An idle worker takes back a not-yet-started job from the busiest worker. */
+  /**
+   * An idle worker takes back a not-yet-started job from the busiest worker. The victim's main
+   * thread answers the RELEASE between its jobs; if it has not within STUCK_MS, it is in a long
+   * one, and its reclaim thread is asked to hand back everything not started (see #reclaim).
+   * (Reclaiming at once would bounce tiny jobs that were about to run anyway.)
+   */
   #steal(): void {
     const victim = pickStealVictim(this.#slots);
     if (!victim) return;
     const tail = victim.inflight[victim.inflight.length - 1] as Job;
     tail.releasing = true;
-    victim.proc.sendValue(Kind.RELEASE, tail.id, undefined);
+    victim.proc.sendValue(Kind.RELEASE, tail.seq, undefined);
+    setTimeout(() => {
+      if (tail.releasing && tail.worker === victim) this.#reclaim(victim);
+    }, STUCK_MS).unref();
+  }
+
+  /** Asks the worker's reclaim thread to stop it starting jobs; RECLAIMED says which never will (#onReclaimed). */
+  #reclaim(slot: WorkerSlot): void {
+    if (slot.state !== 'ready' || slot.reclaiming || slot.proc.reason !== undefined || !slot.proc.sendReclaim()) return;
+    slot.reclaiming = true;
+    slot.heldBy = slot.inflight[0];
+  }
+
+  /**
+   * The worker started nothing after `lastStarted` and starts nothing more until RESUME: the jobs
+   * sent after it go back to the front of the queue (uncharged: they never ran), and the worker
+   * takes no new job until the last one it started is answered (a new one would wait behind it).
+   */
+  #onReclaimed(slot: WorkerSlot, lastStarted: number): void {
+    if (!slot.reclaiming) throw new ProtocolError('a RECLAIMED that no RECLAIM asked for');
+    slot.reclaiming = false;
+    const taken = takeReclaimed(slot, lastStarted);
+    slot.proc.send(Kind.RESUME, 0, encodeValue(undefined));
+    slot.heldBy = slot.inflight[slot.inflight.length - 1];
+    const requeue: Job[] = [];
+    for (const job of taken) {
+      if (job.settled) releasePayload(job);
+      else requeue.push(job);
+    }
+    this.#queue.unshift(...requeue);
+    this.#afterJob(slot);
+    this.#pump();
   }
 
   // ---------------------------------------------------------------- frames from a worker
@@ -408,6 +449,9 @@ export class PoolEngine {
         return;
       case Kind.RELEASED:
         this.#onReleased(slot, id);
+        return;
+      case Kind.RECLAIMED:
+        this.#onReclaimed(slot, id);
         return;
       case Kind.EXITING:
         slot.goodbye = { running: id };
@@ -554,8 +598,8 @@ export class PoolEngine {
     return job;
   }
 
-  #onReleased(slot: WorkerSlot, id: number): void {
-    const job = takeAnswered(slot, id);
+  #onReleased(slot: WorkerSlot, seq: number): void {
+    const job = takeReleased(slot, seq);
     if (!job) return;
     if (!job.settled) this.#queue.unshift(job);
     else releasePayload(job);
@@ -675,6 +719,9 @@ export class PoolEngine {
       goodbye: undefined,
       timedOut: false,
       answered: [],
+      sent: 0,
+      reclaiming: false,
+      heldBy: undefined,
       spawnedAt: performance.now(),
       teardownError: undefined,
     } as unknown as WorkerSlot;
@@ -783,7 +830,7 @@ export class PoolEngine {
     for (const waiting of slot.inflight.slice(1)) {
       if (waiting.settled || waiting.releasing) continue;
       waiting.releasing = true;
-      slot.proc.sendValue(Kind.RELEASE, waiting.id, undefined);
+      slot.proc.sendValue(Kind.RELEASE, waiting.seq, undefined);
     }
     this.#ensureWorkers();
   }

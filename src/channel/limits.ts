@@ -26,6 +26,7 @@ const FROM_CHILD = new Map<number, boolean | number>([
 
 const FROM_PARENT = new Map<number, boolean | number>([
   [Kind.RELEASE, SMALL_FRAME],
+  [Kind.RESUME, SMALL_FRAME],
   [Kind.SHUTDOWN, SMALL_FRAME],
   [Kind.INIT, true],
   [Kind.JOB, true],
@@ -44,6 +45,16 @@ export function childKindLimit(kind: number): boolean | number {
 /** For a child's reader of its parent's channel. */
 export function parentKindLimit(kind: number): boolean | number {
   return FROM_PARENT.get(kind) ?? false;
+}
+
+/** For the parent's reader of a worker's reclaim channel: RECLAIMED only. */
+export function reclaimedKindLimit(kind: number): boolean | number {
+  return kind === Kind.RECLAIMED ? SMALL_FRAME : false;
+}
+
+/** For a worker's reclaim thread, reading its parent's side of the reclaim channel: RECLAIM only. */
+export function reclaimKindLimit(kind: number): boolean | number {
+  return kind === Kind.RECLAIM ? SMALL_FRAME : false;
 }
 
 /** The longest frame a reader should accept when messages are at most `maxMessageSize` bytes. */

@@ -9,7 +9,7 @@ export const Kind = {
   JOB: 2,
   /** parent -> child: abort the running job's ctx.signal (id = job id). */
   ABORT: 3,
-  /** parent -> child: drop this job if it has not started (id = job id); answered by RELEASED. */
+  /** parent -> child: drop this job if it has not started (id = its seq, see channel/job-seq.ts); answered by RELEASED. */
   RELEASE: 4,
   /** parent -> child: finish the jobs already sent, then exit. */
   SHUTDOWN: 5,
@@ -21,6 +21,16 @@ export const Kind = {
   TASK: 8,
   /** parent -> child: several jobs at once (id = count), each given as JSON; see channel/json-run.ts. */
   JOBS: 9,
+  /**
+   * parent -> child's reclaim thread, on RECLAIM_FD: start no further job; answered by RECLAIMED.
+   * Sent when the worker's main thread seems stuck in a long job (see child/reclaim-thread.ts).
+   */
+  RECLAIM: 10,
+  /**
+   * parent -> child: every job sent before this frame that had not started by the RECLAIM was
+   * taken back: drop them, and start jobs again (those sent after this frame).
+   */
+  RESUME: 11,
 
   /** child -> parent: the module loaded and init ran; payload: pid. */
   READY: 20,
@@ -30,7 +40,7 @@ export const Kind = {
   RESULT: 22,
   /** child -> parent: a job's thrown error (id = job id). */
   JOB_ERROR: 23,
-  /** child -> parent: a RELEASE was honoured: the job never started (id = job id). */
+  /** child -> parent: a RELEASE (or an ABORT of a job not started) was honoured: the job never started (id = its seq). */
   RELEASED: 24,
   /** child -> parent: call a parent callback (id = call id); payload: [name, jobId, payload]. */
   CALLBACK: 25,
@@ -55,6 +65,11 @@ export const Kind = {
   TEARDOWN_ERROR: 31,
   /** child -> parent: the values of several jobs at once (id = count); see channel/json-run.ts. */
   RESULTS: 32,
+  /**
+   * child's reclaim thread -> parent, on RECLAIM_FD: the worker starts no further job until RESUME;
+   * id = the seq of the last job it started (those after it never run).
+   */
+  RECLAIMED: 33,
 } as const;
 
 export type KindCode = (typeof Kind)[keyof typeof Kind];
@@ -73,5 +88,10 @@ export function isChildKind(kind: number): boolean {
  */
 export const CHANNEL_FD = 3;
 export const ANSWER_FD = 4;
+/**
+ * A pool worker's third socketpair, both ways, between the parent and the worker's reclaim
+ * thread (RECLAIM, RECLAIMED): it is read even while the main thread is in a long synchronous job.
+ */
+export const RECLAIM_FD = 5;
 
 export const HEADER_SIZE = 9;

@@ -11,11 +11,16 @@ import { startOrphanWatchdog } from './watchdog.js';
 import { removeAddedEnv } from '../channel/child-env.js';
 import { JobContext } from './job-context.js';
 import { SyncFdSink } from './sync-sink.js';
+import { StartGate } from './start-gate.js';
+import { startReclaimThread } from './reclaim-thread-start.js';
+import { nextSeq } from '../channel/job-seq.js';
 import { blockingStdio } from './blocking-stdio.js';
 import type { InitMessage, WorkerHandlers } from './types.js';
 
 interface QueuedJob {
   id: number;
+  /** Its place among the jobs this worker was sent (see channel/job-seq.ts). */
+  seq: number;
   /** Its codec bytes; undefined for a job that came in a JOBS frame, already decoded (`value`). */
   payload: Buffer | undefined;
   value: unknown;
@@ -45,6 +50,10 @@ export class WorkerRuntime {
   readonly #writer: FrameWriter;
   readonly #handlers: Promise<WorkerHandlers>;
   readonly #queue: QueuedJob[] = [];
+  /** The seq of the last job received. */
+  #received = 0;
+  /** Decides, with the reclaim thread, whether each job runs here or is handed back (start-gate.ts). */
+  readonly #gate = new StartGate();
   /** The running job's context (its id, and how to abort its ctx.signal). */
   #running: JobContext | undefined;
   readonly #callParent = (name: string, payload: unknown, jobId: number): Promise<unknown> => this.callback(name, payload, jobId);
@@ -163,26 +172,35 @@ export class WorkerRuntime {
         void this.#init(decodeValue(payload) as InitMessage);
         return;
       case Kind.JOB:
-        this.#queue.push({ id, payload, value: undefined, name: undefined, receivedAt: this.#readAt });
+        this.#queue.push({ id, seq: (this.#received = nextSeq(this.#received)), payload, value: undefined, name: undefined, receivedAt: this.#readAt });
         return;
       case Kind.JOBS: {
         // The parent wrote this run itself: a run that does not decode is a broken channel (exit 70).
         const values = decodeRun(payload, id);
-        for (let i = 0; i < id; i++) this.#queue.push({ id: runIdAt(payload, id, i), payload: undefined, value: values[i], name: undefined, receivedAt: this.#readAt });
+        for (let i = 0; i < id; i++) {
+          this.#queue.push({ id: runIdAt(payload, id, i), seq: (this.#received = nextSeq(this.#received)), payload: undefined, value: values[i], name: undefined, receivedAt: this.#readAt });
+        }
         return;
       }
       case Kind.TASK: {
         const end = 1 + (payload[0] as number);
-        this.#queue.push({ id, payload: payload.subarray(end), value: undefined, name: payload.toString('utf8', 1, end), receivedAt: this.#readAt });
+        this.#queue.push({ id, seq: (this.#received = nextSeq(this.#received)), payload: payload.subarray(end), value: undefined, name: payload.toString('utf8', 1, end), receivedAt: this.#readAt });
         return;
       }
       case Kind.ABORT:
         if (this.#running?.jobId === id) this.#running.abort(fromErrorRecord(decodeValue(payload) as ErrorRecord));
         // Not started yet (a cancelled job sent ahead): drop it and say so, as for RELEASE.
-        else this.#release(id);
+        else this.#release(this.#queue.findIndex((job) => job.id === id));
         return;
       case Kind.RELEASE:
-        this.#release(id);
+        this.#release(this.#queue.findIndex((job) => job.seq === id));
+        return;
+      case Kind.RESUME:
+        // Every job still queued was sent before this frame and not started when the reclaim
+        // thread closed the gate: the parent has sent them elsewhere.
+        if (!this.#gate.closed) process.exit(70);
+        this.#queue.length = 0;
+        this.#gate.reopen();
         return;
       case Kind.SHUTDOWN:
         this.#shuttingDown = true;
@@ -198,11 +216,10 @@ export class WorkerRuntime {
   }
 
   /** Drops a job that has not started and says so (RELEASED), so the parent can run it elsewhere. */
-  #release(id: number): void {
-    const index = this.#queue.findIndex((job) => job.id === id);
+  #release(index: number): void {
     if (index === -1) return;
-    this.#queue.splice(index, 1);
-    this.#send(Kind.RELEASED, id, undefined);
+    const [job] = this.#queue.splice(index, 1) as [QueuedJob];
+    this.#send(Kind.RELEASED, job.seq, undefined);
   }
 
   async #init(message: InitMessage): Promise<void> {
@@ -223,6 +240,9 @@ export class WorkerRuntime {
       this.#ready = true;
       this.#initPending = false;
       this.#send(Kind.READY, 0, process.pid);
+      // From now on jobs may be sent ahead of one that turns out long: the parent may have to take
+      // them back while this thread is busy.
+      startReclaimThread(this.#gate.word);
       this.#drain();
     } catch (error) {
       this.#initPending = false;
@@ -253,6 +273,8 @@ export class WorkerRuntime {
     // Jobs run back to back: one starts when the one before ended (one clock read per job, not two).
     let jobStart = batchStart;
     for (let job = this.#queue.shift(); job; job = this.#queue.shift()) {
+      // Handed back (the reclaim thread closed the gate while an earlier job ran): it runs elsewhere.
+      if (!this.#gate.claim(job.seq)) continue;
       const jobId = job.id;
       const fn = job.name === undefined ? work : this.#tasks?.get(job.name);
       if (!fn) {

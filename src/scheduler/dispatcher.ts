@@ -31,6 +31,8 @@ export function pickWorker(slots: Iterable<WorkerSlot>, job: Job, depth: number,
   for (const slot of slots) {
     // A worker the pool is already stopping (killed for a protocol fault, say) takes nothing more.
     if (slot.state !== 'ready' || slot.recycle || slot.proc.reason !== undefined) continue;
+    // A job sent now would wait behind the long one it runs (see the engine's #reclaim).
+    if (slot.heldBy) continue;
     const load = slot.inflight.length;
     if (load >= limit || (load > 0 && isolated(slot))) continue;
     if (maxJobsPerWorker > 0 && slot.dispatched >= maxJobsPerWorker) continue;
@@ -47,7 +49,7 @@ export function pickStealVictim(slots: Iterable<WorkerSlot>): WorkerSlot | undef
   let victim: WorkerSlot | undefined;
   let most = 1;
   for (const slot of slots) {
-    if (slot.state !== 'ready') continue;
+    if (slot.state !== 'ready' || slot.reclaiming) continue;
     const waiting = slot.inflight.length - 1;
     if (waiting < most) continue;
     const tail = slot.inflight[slot.inflight.length - 1] as Job;

@@ -38,6 +38,8 @@ export interface Job {
   error: unknown;
   /** The worker it was sent to, while it is there. */
   worker: WorkerSlot | undefined;
+  /** Its seq on that worker (see channel/job-seq.ts): RELEASE, RELEASED and RECLAIMED name it so. */
+  seq: number;
   /** A RELEASE was sent for it; it waits for RELEASED or its answer. */
   releasing: boolean;
   timer: NodeJS.Timeout | undefined;

@@ -1,4 +1,5 @@
 import type { WorkerProcess } from '../supervisor/worker-process.js';
+import { seqAfter } from '../channel/job-seq.js';
 import type { Job } from './job.js';
 
 export type SlotState = 'starting' | 'ready' | 'retiring' | 'exited';
@@ -35,10 +36,59 @@ export interface WorkerSlot {
   timedOut: boolean;
   /** Jobs answered since its last BUSY frame, in answer order: their timing comes in that frame. */
   answered: Job[];
+  /** The seq of the last job written to it (see channel/job-seq.ts). */
+  sent: number;
+  /** A RECLAIM was sent to it and RECLAIMED has not come back. */
+  reclaiming: boolean;
+  /**
+   * A job it started that seems long (it was reclaimed from, or is being): it takes no new job
+   * until this one is answered, as a new job would only wait behind it.
+   */
+  heldBy: Job | undefined;
   /** performance.now() at spawn, for workerReady's startMs. */
   spawnedAt: number;
   /** What its teardown() threw, reported with its exit. */
   teardownError: Error | undefined;
+}
+
+/** Removes the job that a RELEASED names by its seq; undefined if it is not (or no longer) there. */
+export function takeReleased(slot: WorkerSlot, seq: number): Job | undefined {
+  const index = slot.inflight.findIndex((job) => job.seq === seq);
+  if (index === -1) return undefined;
+  const job = slot.inflight[index] as Job;
+  slot.inflight.splice(index, 1);
+  detach(slot, job);
+  return job;
+}
+
+/**
+ * Removes the jobs the worker never started once its reclaim thread closed the gate: every job
+ * written after `lastStarted` (see child/start-gate.ts). They keep their order.
+ */
+export function takeReclaimed(slot: WorkerSlot, lastStarted: number): Job[] {
+  const kept: Job[] = [];
+  const taken: Job[] = [];
+  for (const job of slot.inflight) (seqAfter(job.seq, lastStarted) ? taken : kept).push(job);
+  slot.inflight = kept;
+  for (const job of taken) {
+    detach(slot, job);
+    // Never started, so not running: a head's time limit (if it was armed) starts again elsewhere.
+    if (job.timer) clearTimeout(job.timer);
+    job.timer = undefined;
+    job.armed = false;
+  }
+  return taken;
+}
+
+function detach(slot: WorkerSlot, job: Job): void {
+  job.worker = undefined;
+  job.releasing = false;
+  if (slot.heldBy === job) slot.heldBy = undefined;
+  // A ghost's stop timer (see the engine's stopGhost) is moot once the child answered for it or let it go.
+  if (job.settled && job.timer) {
+    clearTimeout(job.timer);
+    job.timer = undefined;
+  }
 }
 
 /** Removes the job the child answered for (usually the head). */
@@ -55,12 +105,6 @@ export function takeAnswered(slot: WorkerSlot, id: number): Job | undefined {
     job = inflight[index] as Job;
     inflight.splice(index, 1);
   }
-  job.worker = undefined;
-  job.releasing = false;
-  // A ghost's stop timer (see the engine's stopGhost) is moot once the child answered for it.
-  if (job.settled && job.timer) {
-    clearTimeout(job.timer);
-    job.timer = undefined;
-  }
+  detach(slot, job);
   return job;
 }

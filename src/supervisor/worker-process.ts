@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { encodeValue, jsonBytes, TAG_JSON } from '../channel/codec.js';
 import { FrameReader, FrameWriter } from '../channel/frames.js';
 import { MAX_RUN_BYTES } from '../channel/json-run.js';
-import { childKindLimit, frameLimit } from '../channel/limits.js';
+import { childKindLimit, frameLimit, reclaimedKindLimit, SMALL_FRAME } from '../channel/limits.js';
 import { Kind, type KindCode } from '../channel/messages.js';
 import { guardedNode } from './parent-death.js';
 import { StderrTail } from './stderr-tail.js';
@@ -59,6 +59,7 @@ const SHUTDOWN_GRACE_MS = 1000;
  * child that finished closes it on its way out, and on a loaded machine exiting can take a while.
  */
 const CHANNEL_CLOSED_GRACE_MS = 2000;
+const EMPTY = Buffer.alloc(0);
 /** Between the abort message and SIGTERM: time for ctx.signal listeners to run. */
 const ABORT_TO_TERM_MS = 50;
 
@@ -71,6 +72,8 @@ export class WorkerProcess {
   readonly #writer: FrameWriter | undefined;
   readonly #channel: Socket | undefined;
   readonly #input: Socket | undefined;
+  /** A pool worker's reclaim channel (fd 5 in the child, see child/reclaim-thread.ts). */
+  readonly #reclaim: { socket: Socket; writer: FrameWriter } | undefined;
   readonly #ownGroup: boolean;
   readonly #tail = new StderrTail();
   readonly #events: WorkerProcessEvents;
@@ -87,7 +90,7 @@ export class WorkerProcess {
     this.child = spawnChild(node.command, [...node.prefix, ...spec.execArgv, ...spec.args], {
       cwd: spec.cwd,
       env: { ...(spec.env ?? process.env), ...node.env },
-      stdio: ['ignore', spec.stdout === 'stderr' ? 'pipe' : (spec.stdout ?? 'inherit'), 'pipe', 'pipe', ...(spec.poolWorker ? ['pipe' as const] : [])],
+      stdio: ['ignore', spec.stdout === 'stderr' ? 'pipe' : (spec.stdout ?? 'inherit'), 'pipe', 'pipe', ...(spec.poolWorker ? ['pipe' as const, 'pipe' as const] : [])],
       windowsHide: true,
       detached: this.#ownGroup,
     });
@@ -97,6 +100,22 @@ export class WorkerProcess {
     if (input && input !== channel) {
       // EPIPE after a crash is expected; the exit event reports the crash.
       input.on('error', () => undefined);
+    }
+    const reclaim = (spec.poolWorker ? (this.child.stdio as unknown as Array<Socket | null> | undefined)?.[5] : undefined) as Socket | null | undefined;
+    if (input && channel && reclaim) {
+      this.#reclaim = { socket: reclaim, writer: new FrameWriter(reclaim) };
+      const reader = new FrameReader((kind, id, payload) => events.frame(kind, id, payload), SMALL_FRAME, reclaimedKindLimit);
+      reclaim.on('data', (chunk: Buffer) => {
+        if (this.#exitReported || this.reason === 'protocol') return;
+        try {
+          reader.push(chunk);
+        } catch (error) {
+          events.garbage?.(error as Error);
+          this.reason ??= 'protocol';
+          this.kill();
+        }
+      });
+      reclaim.on('error', () => undefined);
     }
     if (input && channel) {
       this.#channel = channel;
@@ -161,6 +180,7 @@ export class WorkerProcess {
       this.#exited = true;
       this.#clearKillTimers();
       this.#writer?.close();
+      this.#reclaim?.writer.close();
       // Whatever the worker started and left behind (a job's `sleep 300`) goes with it.
       this.#signalGroup('SIGKILL');
       const report = () => this.#reportExit(code, signal, spawnError);
@@ -183,7 +203,7 @@ export class WorkerProcess {
 
   /** Keeps the parent's event loop alive while there is work (`true`), or not. */
   setRef(ref: boolean): void {
-    const handles = [this.child, this.child.stdout, this.child.stderr, this.#input, this.#channel] as Array<{ ref?: () => void; unref?: () => void } | null | undefined>;
+    const handles = [this.child, this.child.stdout, this.child.stderr, this.#input, this.#channel, this.#reclaim?.socket] as Array<{ ref?: () => void; unref?: () => void } | null | undefined>;
     for (const handle of handles) {
       if (!handle) continue;
       if (ref) handle.ref?.();
@@ -239,6 +259,13 @@ export class WorkerProcess {
     nameBytes.copy(head, 1);
     const body = typeof payload === 'string' ? [jsonBytes(payload)] : Buffer.isBuffer(payload) ? [payload] : payload;
     this.send(Kind.TASK, id, Buffer.concat([head, ...body]));
+  }
+
+  /** Asks the worker's reclaim thread to stop it starting jobs (Kind.RECLAIM); false if it has no reclaim channel. */
+  sendReclaim(): boolean {
+    if (!this.#reclaim || this.#exited) return false;
+    this.#reclaim.writer.send(Kind.RECLAIM, 0, EMPTY);
+    return true;
   }
 
   sendValue(kind: KindCode, id: number, value: unknown): void {
@@ -309,6 +336,7 @@ export class WorkerProcess {
     this.#clearKillTimers();
     this.#channel?.destroy();
     this.#input?.destroy();
+    this.#reclaim?.socket.destroy();
     this.#events.exit(code, signal, error);
   }
 }
