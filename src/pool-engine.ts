@@ -43,7 +43,7 @@ const CHILD_ENTRY = fileURLToPath(new URL('./child/main.js', import.meta.url));
 const SPAWN_CONCURRENCY = Math.max(2, availableParallelism());
 const STAGGER_MS = 100;
 /** A worker that has not answered a steal's RELEASE within this is in a long job (see #steal). */
-const STUCK_MS = 2;
+const STUCK_MS = 5;
 /**
  * Jobs of very different lengths: once a long one was seen, sending ahead shrinks to what that
  * length allows and grows back as the memory of it halves every this many ms.
@@ -291,8 +291,7 @@ export class PoolEngine {
       this.#retireNow(slot, 'cancel', job, new AbortError(reason));
     } else if (!job.releasing) {
       // Not started: take it back; it stays a ghost until the child confirms.
-      job.releasing = true;
-      slot.proc.sendValue(Kind.RELEASE, job.seq, undefined);
+      this.#askBack(slot, job);
     }
   }
 
@@ -385,12 +384,23 @@ export class PoolEngine {
   #steal(): void {
     const victim = pickStealVictim(this.#slots);
     if (!victim) return;
-    const tail = victim.inflight[victim.inflight.length - 1] as Job;
-    tail.releasing = true;
-    victim.proc.sendValue(Kind.RELEASE, tail.seq, undefined);
-    setTimeout(() => {
-      if (tail.releasing && tail.worker === victim) this.#reclaim(victim);
-    }, STUCK_MS).unref();
+    this.#askBack(victim, victim.inflight[victim.inflight.length - 1] as Job);
+  }
+
+  /**
+   * Asks the worker to hand back a job it has not started (RELEASE, answered between its jobs).
+   * If some such request is still unanswered after STUCK_MS, the worker is in a long job, and its
+   * reclaim thread takes back everything not started at once (see #reclaim).
+   */
+  #askBack(slot: WorkerSlot, job: Job): void {
+    job.releasing = true;
+    slot.proc.sendValue(Kind.RELEASE, job.seq, undefined);
+    if (slot.askBackTimer) return;
+    slot.askBackTimer = setTimeout(() => {
+      slot.askBackTimer = undefined;
+      if (slot.inflight.some((waiting) => waiting.releasing)) this.#reclaim(slot);
+    }, STUCK_MS);
+    slot.askBackTimer.unref();
   }
 
   /** Asks the worker's reclaim thread to stop it starting jobs; RECLAIMED says which never will (#onReclaimed). */
@@ -720,6 +730,7 @@ export class PoolEngine {
       timedOut: false,
       answered: [],
       sent: 0,
+      askBackTimer: undefined,
       reclaiming: false,
       heldBy: undefined,
       spawnedAt: performance.now(),
@@ -829,8 +840,7 @@ export class PoolEngine {
     slot.proc.terminate(reason, this.#options.killTimeout, { jobId: job.id, payload: encodeValue(toErrorRecord(error)) });
     for (const waiting of slot.inflight.slice(1)) {
       if (waiting.settled || waiting.releasing) continue;
-      waiting.releasing = true;
-      slot.proc.sendValue(Kind.RELEASE, waiting.seq, undefined);
+      this.#askBack(slot, waiting);
     }
     this.#ensureWorkers();
   }
@@ -841,6 +851,7 @@ export class PoolEngine {
     slot.state = 'exited';
     this.#slots.delete(slot);
     if (slot.idleTimer) clearTimeout(slot.idleTimer);
+    if (slot.askBackTimer) clearTimeout(slot.askBackTimer);
     this.#callbacks.forget(slot.proc);
     const jobs = slot.inflight;
     slot.inflight = [];
