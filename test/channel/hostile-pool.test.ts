@@ -109,6 +109,29 @@ describe('a worker that writes hostile bytes to its channel (fuzz, real children
     );
   }, 300_000);
 
+  it('on the reclaim channel (fd 5), mid-job: the job settles, with a coded error if it fails, and the pool serves on', async () => {
+    const pool = track(new Pool({ worker: WORKER, workers: 1, timeout: LIMIT_MS, startTimeout: LIMIT_MS, maxStartFailures: 1000 }));
+    const exits: string[] = [];
+    pool.on('workerExit', (event: WorkerExitEvent) => exits.push(event.reason));
+    // An unsolicited RECLAIMED (it would hand back jobs the worker still runs), a RECLAIM (a
+    // parent's kind), then fuzz.
+    const forged = [frameBytes(Kind.RECLAIMED, 0, Buffer.alloc(0)), frameBytes(Kind.RECLAIM, 0, Buffer.alloc(0))];
+    for (const bytes of forged) {
+      const outcome = await settle(pool.run({ ...hostileJob('mid-job', { what: 'forged', bytes, idAt: [], mayAnswer: true }), fd: 5 }), 'forged reclaim frame');
+      if (!outcome.ok) expectCodedError(outcome.error, 'forged reclaim frame');
+      await expectServes(pool, 'after a forged reclaim frame');
+    }
+    expect(exits).toEqual(['protocol', 'protocol']);
+    await fc.assert(
+      fc.asyncProperty(hostileBytes, async (hostile) => {
+        const outcome = await settle(pool.run({ ...hostileJob('mid-job', hostile), fd: 5 }), hostile.what);
+        if (!outcome.ok) expectCodedError(outcome.error, hostile.what);
+        await expectServes(pool, hostile.what);
+      }),
+      { numRuns: 8 },
+    );
+  }, 300_000);
+
   it('a forged EXITING naming a job it was never sent, then garbage: the job that did it is charged, not requeued forever', async () => {
     // Believed, the goodbye would send the job really running back uncharged, to do it again on
     // every replacement worker (found by the fuzz above).

@@ -40,7 +40,7 @@ describe('maxMemoryPerWorker', () => {
     const pids: number[] = [];
     for (let i = 0; i < Math.ceil(limitMiB / leakMiB) + 1; i++) pids.push((await pool.run({ op: 'leak', mib: leakMiB })) as number);
     await waitFor(() => exits.some((event) => event.reason === 'memory'), 5000, 'a workerExit with reason memory');
-    expect(exits.find((event) => event.reason === 'memory')?.pid).toBe(first);
+    expect(exits.find((event) => event.reason === 'memory')?.pid, JSON.stringify(exits)).toBe(first);
     // Every job was answered, and the pool goes on with a fresh process.
     const after = (await pool.run({ op: 'pid' })) as number;
     expect(after).not.toBe(first);

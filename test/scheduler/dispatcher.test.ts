@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SEND_AHEAD_BUDGET_MS, pickStealVictim, pickWorker, sendAheadDepth } from '../../src/scheduler/dispatcher.js';
 import type { Job } from '../../src/scheduler/job.js';
-import type { WorkerSlot } from '../../src/scheduler/slot.js';
+import { takeReclaimed, takeReleased, type WorkerSlot } from '../../src/scheduler/slot.js';
+import { SEQ_MASK } from '../../src/channel/job-seq.js';
 
 function job(id: number, extra: Partial<Job> = {}): Job {
   return { id, suspect: false, settled: false, releasing: false, ...extra } as Job;
@@ -59,5 +60,44 @@ describe('pickStealVictim', () => {
     const c = slot(3, [job(6), job(7), job(8), job(9, { releasing: true })]);
     expect(pickStealVictim([a, b, c])).toBe(b);
     expect(pickStealVictim([slot(4, [job(10)])])).toBeUndefined();
+  });
+});
+
+describe('a worker held by a long job', () => {
+  it('takes no new job until that job is answered, and is not stolen from while a reclaim is out', () => {
+    const long = job(1);
+    const held = slot(1, [long, job(2), job(3)], { heldBy: long });
+    const free = slot(2, [job(4)]);
+    expect(pickWorker([held, free], job(9), 8, 0)).toBe(free);
+    expect(pickWorker([held], job(9), 8, 0)).toBeUndefined();
+    expect(pickStealVictim([slot(3, [job(5), job(6), job(7)], { reclaiming: true })])).toBeUndefined();
+  });
+});
+
+describe('takeReclaimed', () => {
+  it('takes the jobs written after the last one started, in order, across the seq wrap', () => {
+    const seqs = [SEQ_MASK - 1, SEQ_MASK, 0, 1, 2];
+    const jobs = seqs.map((seq, i) => job(i + 1, { seq, armed: i === 0 }));
+    const worker = slot(1, jobs);
+    for (const queued of jobs) queued.worker = worker;
+    const taken = takeReclaimed(worker, SEQ_MASK);
+    expect(taken.map((taken) => taken.seq)).toEqual([0, 1, 2]);
+    expect(worker.inflight.map((kept) => kept.seq)).toEqual([SEQ_MASK - 1, SEQ_MASK]);
+    expect(taken.every((taken) => taken.worker === undefined && !taken.armed && !taken.releasing)).toBe(true);
+  });
+
+  it('takes every job, the head included, when none had started; and clears heldBy with the job it named', () => {
+    const head = job(1, { seq: 7, armed: true });
+    const worker = slot(1, [head, job(2, { seq: 8 })], { heldBy: head });
+    expect(takeReclaimed(worker, 6).length).toBe(2);
+    expect(worker.inflight).toEqual([]);
+    expect(worker.heldBy).toBeUndefined();
+  });
+
+  it('a RELEASED names its job by seq: a second copy of the same job on the same worker is not taken for the first', () => {
+    const worker = slot(1, [job(5, { seq: 3 }), job(5, { seq: 9 })]);
+    expect(takeReleased(worker, 4)).toBeUndefined();
+    expect(takeReleased(worker, 3)?.seq).toBe(3);
+    expect(worker.inflight.map((kept) => kept.seq)).toEqual([9]);
   });
 });
