@@ -50,10 +50,10 @@ export interface PoolOptions<Result = unknown, Mapped = Result> {
   /**
    * Most jobs sent ahead to one busy worker, so tiny jobs do not wait for round trips. What is
    * sent ahead is also bounded to about 1 ms of the service time the workers measure, so slow
-   * jobs go one at a time. A synchronous job that turns out long holds at most `prefetch - 1`
-   * jobs behind it (what was sent before its length could be known; after it, jobs go one at a
-   * time until the memory of it fades); `1` sends nothing ahead (with `maxRetries: 0` every job
-   * then runs at most once, see the README).
+   * jobs go one at a time. A synchronous job that turns out long holds none of the jobs sent
+   * ahead of it while another worker is free: the worker's reclaim thread hands them back
+   * (docs/api.md, "Long jobs among short ones"); `1` sends nothing ahead (with `maxRetries: 0`
+   * every job then runs at most once, see the README).
    * @default 512
    */
   prefetch?: number;

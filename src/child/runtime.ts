@@ -240,6 +240,7 @@ export class WorkerRuntime {
       this.#ready = true;
       this.#initPending = false;
       this.#send(Kind.READY, 0, process.pid);
+      this.#writer.flush();
       // From now on jobs may be sent ahead of one that turns out long: the parent may have to take
       // them back while this thread is busy.
       startReclaimThread(this.#gate.word);
