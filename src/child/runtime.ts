@@ -172,19 +172,19 @@ export class WorkerRuntime {
         void this.#init(decodeValue(payload) as InitMessage);
         return;
       case Kind.JOB:
-        this.#queue.push({ id, seq: (this.#received = nextSeq(this.#received)), payload, value: undefined, name: undefined, receivedAt: this.#readAt });
+        this.#queue.push({ id, seq: this.#nextSeq(), payload, value: undefined, name: undefined, receivedAt: this.#readAt });
         return;
       case Kind.JOBS: {
         // The parent wrote this run itself: a run that does not decode is a broken channel (exit 70).
         const values = decodeRun(payload, id);
         for (let i = 0; i < id; i++) {
-          this.#queue.push({ id: runIdAt(payload, id, i), seq: (this.#received = nextSeq(this.#received)), payload: undefined, value: values[i], name: undefined, receivedAt: this.#readAt });
+          this.#queue.push({ id: runIdAt(payload, id, i), seq: this.#nextSeq(), payload: undefined, value: values[i], name: undefined, receivedAt: this.#readAt });
         }
         return;
       }
       case Kind.TASK: {
         const end = 1 + (payload[0] as number);
-        this.#queue.push({ id, seq: (this.#received = nextSeq(this.#received)), payload: payload.subarray(end), value: undefined, name: payload.toString('utf8', 1, end), receivedAt: this.#readAt });
+        this.#queue.push({ id, seq: this.#nextSeq(), payload: payload.subarray(end), value: undefined, name: payload.toString('utf8', 1, end), receivedAt: this.#readAt });
         return;
       }
       case Kind.ABORT:
@@ -213,6 +213,12 @@ export class WorkerRuntime {
       default:
         process.exit(70);
     }
+  }
+
+  /** The seq of the job being received (see channel/job-seq.ts): both sides count job frames alike. */
+  #nextSeq(): number {
+    this.#received = nextSeq(this.#received);
+    return this.#received;
   }
 
   /** Drops a job that has not started and says so (RELEASED), so the parent can run it elsewhere. */
