@@ -49,7 +49,8 @@ export function pickStealVictim(slots: Iterable<WorkerSlot>): WorkerSlot | undef
   let victim: WorkerSlot | undefined;
   let most = 1;
   for (const slot of slots) {
-    if (slot.state !== 'ready' || slot.reclaiming) continue;
+    // A worker being reclaimed from, or held by a long job, has nothing waiting to take.
+    if (slot.state !== 'ready' || slot.reclaiming || slot.heldBy) continue;
     const waiting = slot.inflight.length - 1;
     if (waiting < most) continue;
     const tail = slot.inflight[slot.inflight.length - 1] as Job;

@@ -71,6 +71,7 @@ describe('a worker held by a long job', () => {
     expect(pickWorker([held, free], job(9), 8, 0)).toBe(free);
     expect(pickWorker([held], job(9), 8, 0)).toBeUndefined();
     expect(pickStealVictim([slot(3, [job(5), job(6), job(7)], { reclaiming: true })])).toBeUndefined();
+    expect(pickStealVictim([held])).toBeUndefined();
   });
 });
 
