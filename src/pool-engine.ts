@@ -43,7 +43,7 @@ const CHILD_ENTRY = fileURLToPath(new URL('./child/main.js', import.meta.url));
 const SPAWN_CONCURRENCY = Math.max(2, availableParallelism());
 const STAGGER_MS = 100;
 /** A worker that has not answered a steal's RELEASE within this is in a long job (see #steal). */
-const STUCK_MS = 5;
+const STUCK_MS = 20;
 /**
  * Jobs of very different lengths: once a long one was seen, sending ahead shrinks to what that
  * length allows and grows back as the memory of it halves every this many ms.
@@ -389,16 +389,18 @@ export class PoolEngine {
 
   /**
    * Asks the worker to hand back a job it has not started (RELEASE, answered between its jobs).
-   * If some such request is still unanswered after STUCK_MS, the worker is in a long job, and its
-   * reclaim thread takes back everything not started at once (see #reclaim).
+   * If the worker has answered nothing at all STUCK_MS later, it is in a long job, and its reclaim
+   * thread takes back everything not started at once (see #reclaim). A worker that answers is
+   * busy with short jobs, or the job had started: it reads the RELEASE soon, or needs none.
    */
   #askBack(slot: WorkerSlot, job: Job): void {
     job.releasing = true;
     slot.proc.sendValue(Kind.RELEASE, job.seq, undefined);
     if (slot.askBackTimer) return;
+    const answersBefore = slot.answers;
     slot.askBackTimer = setTimeout(() => {
       slot.askBackTimer = undefined;
-      if (slot.inflight.some((waiting) => waiting.releasing)) this.#reclaim(slot);
+      if (slot.answers === answersBefore && slot.inflight.some((waiting) => waiting.releasing)) this.#reclaim(slot);
     }, STUCK_MS);
     slot.askBackTimer.unref();
   }
@@ -597,6 +599,7 @@ export class PoolEngine {
     const job = takeAnswered(slot, id);
     if (!job) return undefined;
     job.answered = true;
+    slot.answers++;
     slot.answered.push(job);
     if (!slot.served) {
       // A worker that answers is healthy: failed starts and kills before it no longer count in a row.
@@ -730,6 +733,7 @@ export class PoolEngine {
       timedOut: false,
       answered: [],
       sent: 0,
+      answers: 0,
       askBackTimer: undefined,
       reclaiming: false,
       heldBy: undefined,

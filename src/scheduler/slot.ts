@@ -38,6 +38,8 @@ export interface WorkerSlot {
   answered: Job[];
   /** The seq of the last job written to it (see channel/job-seq.ts). */
   sent: number;
+  /** Jobs it answered, ever (the engine's #askBack tells a stuck worker from a busy one by it). */
+  answers: number;
   /** Checks, a few ms after a RELEASE, whether the worker answered it (see the engine's #askBack). */
   askBackTimer: NodeJS.Timeout | undefined;
   /** A RECLAIM was sent to it and RECLAIMED has not come back. */
