@@ -396,11 +396,19 @@ export class PoolEngine {
   #askBack(slot: WorkerSlot, job: Job): void {
     job.releasing = true;
     slot.proc.sendValue(Kind.RELEASE, job.seq, undefined);
-    if (slot.askBackTimer) return;
+    if (!slot.askBackTimer) this.#watchAskBack(slot);
+  }
+
+  /** While a RELEASE to the worker is unanswered, checks every STUCK_MS whether it answered anything. */
+  #watchAskBack(slot: WorkerSlot): void {
     const answersBefore = slot.answers;
     slot.askBackTimer = setTimeout(() => {
       slot.askBackTimer = undefined;
-      if (slot.answers === answersBefore && slot.inflight.some((waiting) => waiting.releasing)) this.#reclaim(slot);
+      if (slot.state !== 'ready' || !slot.inflight.some((waiting) => waiting.releasing)) return;
+      // Answers came (short jobs, or the reclaim thread sending those finished before a long
+      // one): look again later.
+      if (slot.answers !== answersBefore) this.#watchAskBack(slot);
+      else this.#reclaim(slot);
     }, STUCK_MS);
     slot.askBackTimer.unref();
   }

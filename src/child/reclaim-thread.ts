@@ -5,15 +5,30 @@
  * start-gate.ts), so the main thread starts nothing more, and answers RECLAIMED with the seq of
  * the last job started: the parent runs every later one elsewhere, then sends RESUME in the jobs
  * channel, where the main thread reads it after the jobs it must drop.
+ *
+ * It also sends the answers the main thread finished just before a long job: they wait in its
+ * answer arena (see answer-writer.ts) for the next flush, which a long synchronous job delays.
+ * Every TICK_MS the thread looks at the start gate; if the main thread has started no job since
+ * the last look, it writes what the arena holds.
  */
 import { Socket } from 'node:net';
 import { workerData } from 'node:worker_threads';
 import { frameHeader, FrameReader } from '../channel/frames.js';
 import { reclaimKindLimit } from '../channel/limits.js';
-import { Kind, RECLAIM_FD } from '../channel/messages.js';
+import { ANSWER_FD, Kind, RECLAIM_FD } from '../channel/messages.js';
+import { takeOverAnswers, type AnswerMemory } from './answer-writer.js';
 import { closeGate } from './start-gate.js';
 
-const { gate } = workerData as { gate: Int32Array };
+const { gate, answers } = workerData as { gate: Int32Array; answers: AnswerMemory };
+const TICK_MS = 10;
+
+let lastSeen = Atomics.load(gate, 0);
+setInterval(() => {
+  const now = Atomics.load(gate, 0);
+  // No job started for a tick: the main thread is in a long one (or idle, its arena empty).
+  if (now === lastSeen) takeOverAnswers(answers, ANSWER_FD);
+  lastSeen = now;
+}, TICK_MS);
 const socket = new Socket({ fd: RECLAIM_FD, readable: true, writable: true });
 const reader = new FrameReader(
   () => {

@@ -1,7 +1,8 @@
 import { Socket } from 'node:net';
 import { decodeValue, encodeValue, encodeValueParts, jsonBytes, jsonText, TAG_JSON } from '../channel/codec.js';
 import { fromErrorRecord, toErrorRecord, type ErrorRecord } from '../channel/error-wire.js';
-import { FrameReader, FrameWriter } from '../channel/frames.js';
+import { FrameReader } from '../channel/frames.js';
+import { AnswerWriter } from './answer-writer.js';
 import { CallClient } from '../channel/call-client.js';
 import { decodeRun, MAX_RUN_BYTES, runIdAt } from '../channel/json-run.js';
 import { parentKindLimit } from '../channel/limits.js';
@@ -47,7 +48,7 @@ const YIELD_AFTER_MS = 2;
  * in `queue` and can be taken back (RELEASE) until they start.
  */
 export class WorkerRuntime {
-  readonly #writer: FrameWriter;
+  readonly #writer: AnswerWriter;
   readonly #handlers: Promise<WorkerHandlers>;
   readonly #queue: QueuedJob[] = [];
   /** The seq of the last job received. */
@@ -93,7 +94,7 @@ export class WorkerRuntime {
     removeAddedEnv();
     blockingStdio();
     // The parent closed its end of the answer channel: it is gone or stopping this worker.
-    this.#writer = new FrameWriter(new SyncFdSink(ANSWER_FD, () => setImmediate(() => process.exit(0))));
+    this.#writer = new AnswerWriter(new SyncFdSink(ANSWER_FD, () => setImmediate(() => process.exit(0))));
     this.#handlers = handlers;
     // A load failure is reported when INIT arrives; keep Node from calling it unhandled meanwhile.
     handlers.catch(() => undefined);
@@ -249,7 +250,7 @@ export class WorkerRuntime {
       this.#writer.flush();
       // From now on jobs may be sent ahead of one that turns out long: the parent may have to take
       // them back while this thread is busy.
-      startReclaimThread(this.#gate.word);
+      startReclaimThread(this.#gate.word, this.#writer.memory);
       this.#drain();
     } catch (error) {
       this.#initPending = false;
@@ -405,8 +406,8 @@ export class WorkerRuntime {
       return;
     }
     // A binary result is the work function's own memory, which it may change once it has
-    // returned (a buffer reused from job to job): the writer copies it before writing.
-    this.#writer.send(Kind.RESULT, id, parts, { borrowed: value instanceof Uint8Array });
+    // returned (a buffer reused from job to job): the writer copies it, or writes it at once.
+    this.#writer.send(Kind.RESULT, id, parts);
   }
 
   #exitIfIdle(): void {
