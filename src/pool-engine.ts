@@ -793,6 +793,7 @@ export class PoolEngine {
       initData: this.#options.initData,
       maxMessageSize: this.#options.maxMessageSize,
       reportRss: this.#options.maxMemoryPerWorker > 0,
+      reclaimAtOnce: sendAheadDepth(this.#serviceMs, this.#options.prefetch) > 1,
     });
     this.#hooks.workerSpawn({ workerId: id, pid: slot.proc.pid });
     if (diagnostics.workerSpawn.hasSubscribers) diagnostics.workerSpawn.publish({ workerId: id, pid: slot.proc.pid });

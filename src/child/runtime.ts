@@ -55,6 +55,7 @@ export class WorkerRuntime {
   #received = 0;
   /** Decides, with the reclaim thread, whether each job runs here or is handed back (start-gate.ts). */
   readonly #gate = new StartGate();
+  #reclaimThread = false;
   /** The running job's context (its id, and how to abort its ctx.signal). */
   #running: JobContext | undefined;
   readonly #callParent = (name: string, payload: unknown, jobId: number): Promise<unknown> => this.callback(name, payload, jobId);
@@ -110,7 +111,10 @@ export class WorkerRuntime {
       }
       // Run the chunk's jobs only once all its frames are read: their results then leave in one
       // write (not one each), and a RELEASE in the same chunk is seen before its job starts.
-      if (this.#ready && this.#queue.length > 0) this.#drain();
+      if (this.#ready && this.#queue.length > 0) {
+        if (this.#queue.length > 1 || this.#draining) this.#startReclaimThread();
+        this.#drain();
+      }
     });
     // The parent closed the channel or died: nobody can receive results any more.
     const orphaned = () => process.exit(0);
@@ -222,6 +226,17 @@ export class WorkerRuntime {
     return this.#received;
   }
 
+  /**
+   * Jobs are being sent ahead of one another, and one may turn out long: from now on the parent
+   * may have to take them back while this thread is busy (reclaim-thread.ts). Started once, when
+   * that first happens (a pool of one job at a time never pays the thread's start, 25–40 ms CPU).
+   */
+  #startReclaimThread(): void {
+    if (this.#reclaimThread) return;
+    this.#reclaimThread = true;
+    startReclaimThread(this.#gate.word, this.#writer.memory);
+  }
+
   /** Drops a job that has not started and says so (RELEASED), so the parent can run it elsewhere. */
   #release(index: number): void {
     if (index === -1) return;
@@ -248,9 +263,7 @@ export class WorkerRuntime {
       this.#initPending = false;
       this.#send(Kind.READY, 0, process.pid);
       this.#writer.flush();
-      // From now on jobs may be sent ahead of one that turns out long: the parent may have to take
-      // them back while this thread is busy.
-      startReclaimThread(this.#gate.word, this.#writer.memory);
+      if (message.reclaimAtOnce) this.#startReclaimThread();
       this.#drain();
     } catch (error) {
       this.#initPending = false;

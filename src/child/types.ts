@@ -35,4 +35,9 @@ export interface InitMessage {
   maxMessageSize: number;
   /** Send an RSS frame after every job (for maxMemoryPerWorker). */
   reportRss: boolean;
+  /**
+   * The pool already sends jobs ahead: start the reclaim thread once ready, not when jobs first
+   * queue up here (this worker's first job may be a long one with others sent ahead of it).
+   */
+  reclaimAtOnce: boolean;
 }

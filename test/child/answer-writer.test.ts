@@ -1,0 +1,120 @@
+// The answer writer gathers a worker's frames in shared memory; the reclaim thread may write what
+// is gathered at any moment the lock is free (a takeover). Whatever the interleaving, the bytes on
+// the fd must be a valid frame stream holding every frame exactly once, in order. Written to a
+// file here (any fd will do), and read back with the parent's FrameReader and run decoder.
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeRun, runIdAt } from '../../src/channel/json-run.js';
+import { FrameReader } from '../../src/channel/frames.js';
+import { Kind } from '../../src/channel/messages.js';
+import { AnswerWriter, takeOverAnswers } from '../../src/child/answer-writer.js';
+import { SyncFdSink } from '../../src/child/sync-sink.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'forkpool-answers-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
+/** Every value the frames carry, in order, as [kind, id, value]. */
+function framesIn(path: string): Array<[number, number, unknown]> {
+  const out: Array<[number, number, unknown]> = [];
+  const reader = new FrameReader((kind, id, payload) => {
+    if (kind === Kind.RESULTS) {
+      const values = decodeRun(payload, id);
+      for (let i = 0; i < id; i++) out.push([Kind.RESULT, runIdAt(payload, id, i), values[i]]);
+    } else out.push([kind, id, kind === Kind.BUSY ? payload.length : payload.toString('utf8', 1)]);
+  });
+  reader.push(readFileSync(path));
+  expect(reader.buffered, 'bytes left over: a frame cut or interleaved').toBe(0);
+  return out;
+}
+
+function writerTo(path: string): { writer: AnswerWriter; fd: number } {
+  const fd = openSync(path, 'w');
+  return { writer: new AnswerWriter(new SyncFdSink(fd, () => undefined)), fd };
+}
+
+describe('AnswerWriter', () => {
+  it('writes runs, small and big frames in the order they were queued', () => {
+    const path = join(dir, `answers-${files++}`);
+    const { writer, fd } = writerTo(path);
+    writer.sendInRun(Kind.RESULTS, 1, '"a"', 256 * 1024);
+    writer.sendInRun(Kind.RESULTS, 2, '{"b":[1,2]}', 256 * 1024);
+    writer.sendText(Kind.RESULT, 3, 0x4a, '"c"');
+    writer.send(Kind.BUSY, 2, Buffer.alloc(24));
+    writer.sendInRun(Kind.RESULTS, 4, '"d"', 256 * 1024);
+    writer.send(Kind.RESULT, 5, [Buffer.from([0x4a]), Buffer.from(`"${'x'.repeat(10_000)}"`)]);
+    writer.sendInRun(Kind.RESULTS, 6, '"e"', 256 * 1024);
+    writer.flush();
+    closeSync(fd);
+    expect(framesIn(path)).toEqual([
+      [Kind.RESULT, 1, 'a'],
+      [Kind.RESULT, 2, { b: [1, 2] }],
+      [Kind.RESULT, 3, '"c"'],
+      [Kind.BUSY, 2, 24],
+      [Kind.RESULT, 4, 'd'],
+      [Kind.RESULT, 5, `"${'x'.repeat(10_000)}"`],
+      [Kind.RESULT, 6, 'e'],
+    ]);
+  });
+
+  it('a takeover between frames writes what is gathered, the open run closed, and nothing twice', () => {
+    const path = join(dir, `answers-${files++}`);
+    const { writer, fd } = writerTo(path);
+    writer.sendInRun(Kind.RESULTS, 1, '1', 256 * 1024);
+    writer.sendInRun(Kind.RESULTS, 2, '2', 256 * 1024);
+    expect(takeOverAnswers(writer.memory, fd)).toBe(true);
+    // Taken already: a second takeover has nothing to write.
+    expect(takeOverAnswers(writer.memory, fd)).toBe(false);
+    writer.sendInRun(Kind.RESULTS, 3, '3', 256 * 1024);
+    writer.flush();
+    writer.flush();
+    expect(takeOverAnswers(writer.memory, fd)).toBe(false);
+    closeSync(fd);
+    expect(framesIn(path).map(([, id, value]) => [id, value])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
+  });
+
+  it('racing a real thread that takes over as often as it can: every frame exactly once, in order', async () => {
+    const path = join(dir, `answers-${files++}`);
+    const { writer, fd } = writerTo(path);
+    const stop = new Int32Array(new SharedArrayBuffer(4));
+    const thread = new Worker(
+      `
+      const { parentPort, workerData } = require('node:worker_threads');
+      import(${JSON.stringify(new URL('../../dist/child/answer-writer.js', import.meta.url).href)}).then(({ takeOverAnswers }) => {
+        parentPort.postMessage('ready');
+        let taken = 0;
+        while (Atomics.load(workerData.stop, 0) === 0) if (takeOverAnswers(workerData.memory, workerData.fd)) taken++;
+        parentPort.postMessage(taken);
+      });
+      `,
+      { eval: true, workerData: { memory: writer.memory, fd, stop } },
+    );
+    await new Promise((resolve) => thread.once('message', resolve));
+    const taken = new Promise<number>((resolve) => thread.once('message', resolve));
+    const expected: number[] = [];
+    for (let i = 1; i <= 20_000; i++) {
+      // Mostly run answers, with the other shapes among them (each closes the open run).
+      if (i % 97 === 0) writer.sendText(Kind.RESULT, i, 0x4a, String(i));
+      else if (i % 501 === 0) writer.send(Kind.RESULT, i, [Buffer.from([0x4a]), Buffer.from(`"${'y'.repeat(5000)}${i}"`)]);
+      else writer.sendInRun(Kind.RESULTS, i, String(i), 256 * 1024);
+      expected.push(i);
+      if (i % 128 === 0) writer.flush();
+    }
+    writer.flush();
+    Atomics.store(stop, 0, 1);
+    const takeovers = await taken;
+    await thread.terminate();
+    closeSync(fd);
+    const ids = framesIn(path).map(([, id]) => id);
+    expect(ids).toEqual(expected);
+    // The race was real: the thread wrote some of them.
+    expect(takeovers).toBeGreaterThan(0);
+  }, 30_000);
+});
