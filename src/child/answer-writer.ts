@@ -19,7 +19,9 @@ const RUN_BYTES = 4;
 const RUN_KIND = 5;
 /** 1: the reclaim thread wrote everything in the arena (the open run closed); the main thread starts over. */
 const TAKEN = 6;
-const CONTROL_WORDS = 7;
+/** Where the arena's unwritten bytes start (0 but in a write the exit path interrupted). */
+const START = 7;
+const CONTROL_WORDS = 8;
 
 const FREE = 0;
 const MAIN = 1;
@@ -56,6 +58,8 @@ export class AnswerWriter {
   readonly #ids: Uint32Array;
   readonly #sink: SyncFdSink;
   #used = 0;
+  /** How far the arena has been handed to the fd: a write interrupted by the exit path ends there. */
+  #writtenTo = 0;
   #run: OpenRun | undefined;
   #scheduled = false;
   #closed = false;
@@ -202,6 +206,7 @@ export class AnswerWriter {
       // It wrote what the arena held: start over.
       control[TAKEN] = 0;
       this.#used = 0;
+      this.#writtenTo = 0;
       this.#run = undefined;
     }
   }
@@ -212,6 +217,7 @@ export class AnswerWriter {
     const control = this.#control;
     const run = this.#run;
     control[USED] = this.#used;
+    control[START] = this.#writtenTo;
     control[RUN_AT] = run ? run.at : -1;
     if (run) {
       control[RUN_COUNT] = run.count;
@@ -249,12 +255,23 @@ export class AnswerWriter {
     writeHeader(arena, run.at, run.kind, run.count, run.bytes);
   }
 
+  /**
+   * Writes the arena. process.exit() can run the exit path in the middle of the write (a hook on
+   * it, a signal): the frames it adds then go after the interrupted bytes, not over them, and its
+   * own write starts where this one ends (the sink finishes the interrupted chunk first).
+   */
   #writeOut(): void {
     this.#closeRun();
-    if (this.#used === 0) return;
-    const used = this.#used;
-    this.#used = 0;
-    this.#sink.write(this.#arena.subarray(0, used));
+    const start = this.#writtenTo;
+    const end = this.#used;
+    if (end > start) {
+      this.#writtenTo = end;
+      this.#sink.write(this.#arena.subarray(start, end));
+    }
+    if (this.#writtenTo === this.#used) {
+      this.#used = 0;
+      this.#writtenTo = 0;
+    }
   }
 }
 
@@ -274,10 +291,11 @@ export function takeOverAnswers(memory: AnswerMemory, fd: number): boolean {
   if (Atomics.compareExchange(control, LOCK, FREE, THREAD) !== FREE) return false;
   try {
     const used = control[USED] as number;
-    if (control[TAKEN] === 1 || used === 0) return false;
+    const start = control[START] as number;
+    if (control[TAKEN] === 1 || used === start) return false;
     const arena = Buffer.from(memory.arena.buffer, memory.arena.byteOffset, memory.arena.byteLength);
     const runAt = control[RUN_AT] as number;
-    if (runAt < 0) writeAll(fd, arena.subarray(0, used));
+    if (runAt < 0) writeAll(fd, arena.subarray(start, used));
     else {
       const count = control[RUN_COUNT] as number;
       const head = Buffer.allocUnsafe(HEADER_SIZE);
@@ -285,7 +303,7 @@ export function takeOverAnswers(memory: AnswerMemory, fd: number): boolean {
       const tail = Buffer.allocUnsafe(1 + count * RUN_ID_BYTES);
       tail[0] = RUN_CLOSE;
       for (let i = 0; i < count; i++) tail.writeUInt32LE(ids[i] as number, 1 + i * RUN_ID_BYTES);
-      writeAll(fd, Buffer.concat([arena.subarray(0, runAt), head, arena.subarray(runAt + HEADER_SIZE, used), tail]));
+      writeAll(fd, Buffer.concat([arena.subarray(start, runAt), head, arena.subarray(runAt + HEADER_SIZE, used), tail]));
     }
     control[TAKEN] = 1;
     return true;

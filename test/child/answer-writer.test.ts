@@ -2,11 +2,12 @@
 // is gathered at any moment the lock is free (a takeover). Whatever the interleaving, the bytes on
 // the fd must be a valid frame stream holding every frame exactly once, in order. Written to a
 // file here (any fd will do), and read back with the parent's FrameReader and run decoder.
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import fs, { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { decodeRun, runIdAt } from '../../src/channel/json-run.js';
 import { FrameReader } from '../../src/channel/frames.js';
 import { Kind } from '../../src/channel/messages.js';
@@ -77,6 +78,42 @@ describe('AnswerWriter', () => {
       [1, 1],
       [2, 2],
       [3, 3],
+    ]);
+  });
+
+  it('frames added from inside a write (the exit path, run by process.exit() in a hook on it) go after it, none over it', () => {
+    const path = join(dir, `answers-${files++}`);
+    const fd = openSync(path, 'w');
+    const writer = new AnswerWriter(new SyncFdSink(fd, () => undefined));
+    // The hook sits where the fault matrix's does: on fs.writeSync, before the bytes go.
+    const realWriteSync = fs.writeSync;
+    let reentered = false;
+    fs.writeSync = ((...args: Parameters<typeof fs.writeSync>) => {
+      if (!reentered && args[0] === fd) {
+        reentered = true;
+        // As the runtime's goodbye does: the answers so far, then EXITING, flushed.
+        writer.sendInRun(Kind.RESULTS, 3, '3', 256 * 1024);
+        writer.send(Kind.EXITING, 3, Buffer.from([0]));
+        writer.flush();
+        // The process ends there: the interrupted write never goes on.
+        throw new Error('exited');
+      }
+      return realWriteSync(...args);
+    }) as typeof fs.writeSync;
+    syncBuiltinESMExports();
+    onTestFinished(() => {
+      fs.writeSync = realWriteSync;
+      syncBuiltinESMExports();
+    });
+    writer.sendInRun(Kind.RESULTS, 1, '1', 256 * 1024);
+    writer.sendInRun(Kind.RESULTS, 2, '2', 256 * 1024);
+    writer.flush();
+    closeSync(fd);
+    expect(framesIn(path).map(([kind, id]) => [kind, id])).toEqual([
+      [Kind.RESULT, 1],
+      [Kind.RESULT, 2],
+      [Kind.RESULT, 3],
+      [Kind.EXITING, 3],
     ]);
   });
 
