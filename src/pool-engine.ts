@@ -42,7 +42,7 @@ const CHILD_ENTRY = fileURLToPath(new URL('./child/main.js', import.meta.url));
 /** Workers booting at once, and the pace of further starts (see ensureWorkers). */
 const SPAWN_CONCURRENCY = Math.max(2, availableParallelism());
 const STAGGER_MS = 100;
-/** A worker that has not answered a steal's RELEASE within this is in a long job (see #steal). */
+/** A worker asked for a job back that answers nothing at all for this long is in a long job (see #askBack). */
 const STUCK_MS = 20;
 /**
  * Jobs of very different lengths: once a long one was seen, sending ahead shrinks to what that
@@ -413,9 +413,13 @@ export class PoolEngine {
     slot.askBackTimer.unref();
   }
 
-  /** Asks the worker's reclaim thread to stop it starting jobs; RECLAIMED says which never will (#onReclaimed). */
+  /**
+   * Asks the worker's reclaim thread to stop it starting jobs; RECLAIMED says which never will
+   * (#onReclaimed). Not while it is held by a job started before the last RESUME: until that job
+   * is answered the worker has not read the RESUME, and has nothing new to hand back.
+   */
   #reclaim(slot: WorkerSlot): void {
-    if (slot.state !== 'ready' || slot.reclaiming || slot.proc.reason !== undefined || !slot.proc.sendReclaim()) return;
+    if (slot.state !== 'ready' || slot.reclaiming || slot.heldBy || slot.proc.reason !== undefined || !slot.proc.sendReclaim()) return;
     slot.reclaiming = true;
     slot.heldBy = slot.inflight[0];
   }
