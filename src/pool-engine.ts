@@ -932,8 +932,11 @@ export class PoolEngine {
       return;
     }
     this.#ledger.counts.retried++;
-    // A crash retry backs off: a job that kills its worker at once must not spin a respawn loop.
-    job.suspect = false;
+    // It runs alone from now on, until it answers: a later hard death is then charged to it, never
+    // taken for one among several (which would re-run it uncharged, again and again, under a storm
+    // of external kills). A crash retry backs off: a job that kills its worker at once must not
+    // spin a respawn loop.
+    job.suspect = true;
     this.#retrying.add(job);
     job.retryTimer = setTimeout(() => {
       job.retryTimer = undefined;

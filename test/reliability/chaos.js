@@ -27,7 +27,7 @@ export function children() {
  * Every job is counted by its index: `lost` (never settled) and `duplicates` (settled twice)
  * must both be 0.
  */
-export async function chaos({ Pool, jobs, workers = 4, killEveryMs = 100, maxRetries = 0, jobMs = 1 }) {
+export async function chaos({ Pool, jobs, workers = 4, killEveryMs = 100, maxRetries = 0, jobMs = 1, longEvery = 0, longMs = 0 }) {
   const pool = new Pool({ worker: CHAOS_WORKER, workers, maxRetries });
   const dir = mkdtempSync(join(tmpdir(), 'forkpool-chaos-'));
   const ledger = join(dir, 'ledger');
@@ -52,7 +52,8 @@ export async function chaos({ Pool, jobs, workers = 4, killEveryMs = 100, maxRet
   let wrong = 0;
   const unexpected = [];
   try {
-    pool.add(...Array.from({ length: jobs }, (_, i) => ({ ms: jobMs, value: i, ledger })));
+    // With `longEvery`, every such job is long (`longMs`) among the short ones sent ahead around it.
+    pool.add(...Array.from({ length: jobs }, (_, i) => ({ ms: longEvery > 0 && i % longEvery === 0 ? longMs : jobMs, value: i, ledger })));
     for await (const outcome of pool.results()) {
       const index = outcome.job.value;
       settled[index]++;
