@@ -167,6 +167,14 @@ export class FrameReader {
   }
 }
 
+/** A payload of one tag byte and a string's UTF-8, in a buffer of its own (for a long text). */
+export function taggedText(tag: number, text: string): Buffer {
+  const payload = Buffer.allocUnsafe(1 + Buffer.byteLength(text));
+  payload[0] = tag;
+  payload.write(text, 1, 'utf8');
+  return payload;
+}
+
 export function frameHeader(kind: KindCode, id: number, payloadLength: number): Buffer {
   const header = Buffer.allocUnsafe(HEADER_SIZE);
   header.writeUInt32LE(HEADER_SIZE - 4 + payloadLength, 0);
@@ -284,10 +292,7 @@ export class FrameWriter {
     if (this.#closed) return;
     if (this.#run) this.#closeRun();
     if (text.length > COPY_LIMIT) {
-      const payload = Buffer.allocUnsafe(1 + Buffer.byteLength(text));
-      payload[0] = tag;
-      payload.write(text, 1, 'utf8');
-      this.send(kind, id, payload);
+      this.send(kind, id, taggedText(tag, text));
       return;
     }
     // UTF-8 needs at most 3 bytes per UTF-16 unit.

@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import { taggedText } from '../channel/frames.js';
 import { MAX_RUN, RUN_CLOSE, RUN_ID_BYTES, RUN_OPEN, RUN_SEPARATOR } from '../channel/json-run.js';
 import { HEADER_SIZE, type KindCode } from '../channel/messages.js';
 import type { SyncFdSink } from './sync-sink.js';
@@ -111,10 +112,7 @@ export class AnswerWriter {
   sendText(kind: KindCode, id: number, tag: number, text: string): void {
     if (this.#closed) return;
     if (text.length > COPY_LIMIT) {
-      const payload = Buffer.allocUnsafe(1 + Buffer.byteLength(text));
-      payload[0] = tag;
-      payload.write(text, 1, 'utf8');
-      this.send(kind, id, payload);
+      this.send(kind, id, taggedText(tag, text));
       return;
     }
     this.#enter();
