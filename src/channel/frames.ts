@@ -175,11 +175,16 @@ export function taggedText(tag: number, text: string): Buffer {
   return payload;
 }
 
+/** Writes a frame header (`u32 length | u8 kind | u32 id`) for a payload of `payloadLength` bytes at `at`. */
+export function writeFrameHeader(buffer: Buffer, at: number, kind: KindCode, id: number, payloadLength: number): void {
+  buffer.writeUInt32LE(HEADER_SIZE - 4 + payloadLength, at);
+  buffer[at + 4] = kind;
+  buffer.writeUInt32LE(id, at + 5);
+}
+
 export function frameHeader(kind: KindCode, id: number, payloadLength: number): Buffer {
   const header = Buffer.allocUnsafe(HEADER_SIZE);
-  header.writeUInt32LE(HEADER_SIZE - 4 + payloadLength, 0);
-  header[4] = kind;
-  header.writeUInt32LE(id, 5);
+  writeFrameHeader(header, 0, kind, id, payloadLength);
   return header;
 }
 
@@ -236,11 +241,7 @@ export class FrameWriter {
   }
 
   #header(kind: KindCode, id: number, payloadLength: number): void {
-    const batch = this.#batch;
-    const at = this.#used;
-    batch.writeUInt32LE(HEADER_SIZE - 4 + payloadLength, at);
-    batch[at + 4] = kind;
-    batch.writeUInt32LE(id, at + 5);
+    writeFrameHeader(this.#batch, this.#used, kind, id, payloadLength);
   }
 
   /**
@@ -356,9 +357,7 @@ export class FrameWriter {
       at += RUN_ID_BYTES;
     }
     this.#used = at;
-    run.buffer.writeUInt32LE(HEADER_SIZE - 4 + run.bytes, run.at);
-    run.buffer[run.at + 4] = run.kind;
-    run.buffer.writeUInt32LE(ids.length, run.at + 5);
+    writeFrameHeader(run.buffer, run.at, run.kind, ids.length, run.bytes);
   }
 
   /** Writes everything queued now (also called by the microtask). */

@@ -1,5 +1,4 @@
-import { writeSync } from 'node:fs';
-import { taggedText } from '../channel/frames.js';
+import { frameHeader, taggedText, writeFrameHeader } from '../channel/frames.js';
 import { MAX_RUN, RUN_CLOSE, RUN_ID_BYTES, RUN_OPEN, RUN_SEPARATOR } from '../channel/json-run.js';
 import { HEADER_SIZE, type KindCode } from '../channel/messages.js';
 import type { SyncFdSink } from './sync-sink.js';
@@ -97,9 +96,7 @@ export class AnswerWriter {
       } else {
         // The writes are blocking: the caller's bytes are in the kernel when this returns.
         this.#writeOut();
-        const header = Buffer.allocUnsafe(HEADER_SIZE);
-        writeHeader(header, 0, kind, id, length);
-        this.#sink.write(header);
+        this.#sink.write(frameHeader(kind, id, length));
         for (const part of parts) this.#sink.write(part);
       }
     } finally {
@@ -236,7 +233,7 @@ export class AnswerWriter {
 
   /** Writes a frame header at the end of the arena; returns where its payload goes. */
   #header(kind: KindCode, id: number, payloadLength: number): number {
-    writeHeader(this.#arena, this.#used, kind, id, payloadLength);
+    writeFrameHeader(this.#arena, this.#used, kind, id, payloadLength);
     return this.#used + HEADER_SIZE;
   }
 
@@ -250,7 +247,7 @@ export class AnswerWriter {
     arena[at++] = RUN_CLOSE;
     for (let i = 0; i < run.count; i++, at += RUN_ID_BYTES) arena.writeUInt32LE(this.#ids[i] as number, at);
     this.#used = at;
-    writeHeader(arena, run.at, run.kind, run.count, run.bytes);
+    writeFrameHeader(arena, run.at, run.kind, run.count, run.bytes);
   }
 
   /**
@@ -273,18 +270,12 @@ export class AnswerWriter {
   }
 }
 
-function writeHeader(buffer: Buffer, at: number, kind: KindCode, id: number, payloadLength: number): void {
-  buffer.writeUInt32LE(HEADER_SIZE - 4 + payloadLength, at);
-  buffer[at + 4] = kind;
-  buffer.writeUInt32LE(id, at + 5);
-}
-
 /**
- * Reclaim thread: writes to `fd` what the main thread's arena holds, closing its open run, if the
- * lock is free (the main thread is not writing) and there is anything; the main thread then
- * starts its arena over. Returns whether it wrote.
+ * Reclaim thread: writes to `sink` (the answer fd) what the main thread's arena holds, closing
+ * its open run, if the lock is free (the main thread is not writing) and there is anything; the
+ * main thread then starts its arena over. Returns whether it wrote.
  */
-export function takeOverAnswers(memory: AnswerMemory, fd: number): boolean {
+export function takeOverAnswers(memory: AnswerMemory, sink: SyncFdSink): boolean {
   const { control, ids } = memory;
   if (Atomics.compareExchange(control, LOCK, FREE, THREAD) !== FREE) return false;
   try {
@@ -293,33 +284,23 @@ export function takeOverAnswers(memory: AnswerMemory, fd: number): boolean {
     if (control[TAKEN] === 1 || used === start) return false;
     const arena = Buffer.from(memory.arena.buffer, memory.arena.byteOffset, memory.arena.byteLength);
     const runAt = control[RUN_AT] as number;
-    if (runAt < 0) writeAll(fd, arena.subarray(start, used));
+    let bytes: Buffer;
+    if (runAt < 0) bytes = arena.subarray(start, used);
     else {
       const count = control[RUN_COUNT] as number;
-      const head = Buffer.allocUnsafe(HEADER_SIZE);
-      writeHeader(head, 0, control[RUN_KIND] as KindCode, count, control[RUN_BYTES] as number);
+      const head = frameHeader(control[RUN_KIND] as KindCode, count, control[RUN_BYTES] as number);
       const tail = Buffer.allocUnsafe(1 + count * RUN_ID_BYTES);
       tail[0] = RUN_CLOSE;
       for (let i = 0; i < count; i++) tail.writeUInt32LE(ids[i] as number, 1 + i * RUN_ID_BYTES);
-      writeAll(fd, Buffer.concat([arena.subarray(start, runAt), head, arena.subarray(runAt + HEADER_SIZE, used), tail]));
+      bytes = Buffer.concat([arena.subarray(start, runAt), head, arena.subarray(runAt + HEADER_SIZE, used), tail]);
     }
+    // False when the parent is gone (EPIPE): nobody to tell; the main thread finds out on its own write.
+    if (!sink.write(bytes)) return false;
     control[TAKEN] = 1;
     return true;
-  } catch {
-    // The parent is gone (EPIPE): nobody to tell; the main thread finds out on its own write.
-    return false;
   } finally {
     Atomics.store(control, LOCK, FREE);
     Atomics.notify(control, LOCK);
   }
 }
 
-function writeAll(fd: number, bytes: Buffer): void {
-  for (let at = 0; at < bytes.length; ) {
-    try {
-      at += writeSync(fd, bytes, at);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-    }
-  }
-}

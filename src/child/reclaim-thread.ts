@@ -17,16 +17,19 @@ import { frameHeader, FrameReader } from '../channel/frames.js';
 import { reclaimKindLimit } from '../channel/limits.js';
 import { ANSWER_FD, Kind, RECLAIM_FD } from '../channel/messages.js';
 import { takeOverAnswers, type AnswerMemory } from './answer-writer.js';
+import { SyncFdSink } from './sync-sink.js';
 import { closeGate } from './start-gate.js';
 
 const { gate, answers } = workerData as { gate: Int32Array; answers: AnswerMemory };
 const TICK_MS = 10;
+// Blocking writes, as the main thread's: the two take turns under the arena's lock.
+const answerSink = new SyncFdSink(ANSWER_FD, () => undefined);
 
 let lastSeen = Atomics.load(gate, 0);
 setInterval(() => {
   const now = Atomics.load(gate, 0);
   // No job started for a tick: the main thread is in a long one (or idle, its arena empty).
-  if (now === lastSeen) takeOverAnswers(answers, ANSWER_FD);
+  if (now === lastSeen) takeOverAnswers(answers, answerSink);
   lastSeen = now;
 }, TICK_MS);
 const socket = new Socket({ fd: RECLAIM_FD, readable: true, writable: true });

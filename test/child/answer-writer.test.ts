@@ -66,13 +66,15 @@ describe('AnswerWriter', () => {
     const { writer, fd } = writerTo(path);
     writer.sendInRun(Kind.RESULTS, 1, '1', 256 * 1024);
     writer.sendInRun(Kind.RESULTS, 2, '2', 256 * 1024);
-    expect(takeOverAnswers(writer.memory, fd)).toBe(true);
+    // The reclaim thread's own sink on the same fd.
+    const threadSink = new SyncFdSink(fd, () => undefined);
+    expect(takeOverAnswers(writer.memory, threadSink)).toBe(true);
     // Taken already: a second takeover has nothing to write.
-    expect(takeOverAnswers(writer.memory, fd)).toBe(false);
+    expect(takeOverAnswers(writer.memory, threadSink)).toBe(false);
     writer.sendInRun(Kind.RESULTS, 3, '3', 256 * 1024);
     writer.flush();
     writer.flush();
-    expect(takeOverAnswers(writer.memory, fd)).toBe(false);
+    expect(takeOverAnswers(writer.memory, threadSink)).toBe(false);
     closeSync(fd);
     expect(framesIn(path).map(([, id, value]) => [id, value])).toEqual([
       [1, 1],
@@ -125,9 +127,13 @@ describe('AnswerWriter', () => {
     const thread = new Worker(
       `
       const { parentPort, workerData } = require('node:worker_threads');
-      import(${JSON.stringify(new URL('../../dist/child/answer-writer.js', import.meta.url).href)}).then(({ takeOverAnswers }) => {
+      Promise.all([
+        import(${JSON.stringify(new URL('../../dist/child/answer-writer.js', import.meta.url).href)}),
+        import(${JSON.stringify(new URL('../../dist/child/sync-sink.js', import.meta.url).href)}),
+      ]).then(([{ takeOverAnswers }, { SyncFdSink }]) => {
+        const sink = new SyncFdSink(workerData.fd, () => undefined);
         parentPort.postMessage('ready');
-        while (Atomics.load(workerData.shared, 0) === 0) if (takeOverAnswers(workerData.memory, workerData.fd)) Atomics.add(workerData.shared, 1, 1);
+        while (Atomics.load(workerData.shared, 0) === 0) if (takeOverAnswers(workerData.memory, sink)) Atomics.add(workerData.shared, 1, 1);
         parentPort.postMessage('done');
       });
       `,
