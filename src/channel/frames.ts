@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
 import { HEADER_SIZE, type KindCode } from './messages.js';
 import { MAX_RUN, RUN_CLOSE, RUN_ID_BYTES, RUN_OPEN, RUN_SEPARATOR } from './json-run.js';
-import { StagingBuffers } from './staging.js';
 
 /**
  * The longest frame any reader accepts, header included: a message of the largest size the
@@ -212,9 +211,6 @@ export class FrameWriter {
   readonly #socket: FrameSink;
   /** Buffers already closed for this flush (a finished batch segment, big payloads). */
   #pending: Buffer[] = [];
-  /** For some of `#pending`: called once the socket has taken that buffer's bytes. */
-  #releases: Map<Buffer, () => void> | undefined;
-  readonly #staging = new StagingBuffers();
   #batch: Buffer = Buffer.allocUnsafe(0);
   #used = 0;
   #scheduled = false;
@@ -247,10 +243,10 @@ export class FrameWriter {
   /**
    * Queues a frame. The payload may come in parts (a head and a body), written one after the
    * other without being joined. Big parts are written as they are, so they must not change
-   * before the write: `borrowed` says they may (memory the caller does not own), and they are
-   * copied first, into a staging buffer that is reused once the socket has taken it.
+   * before the write: callers hand over memory they own (the pool's job snapshots are reused
+   * only once answered).
    */
-  send(kind: KindCode, id: number, payload: Buffer | readonly Uint8Array[], options?: { borrowed?: boolean }): void {
+  send(kind: KindCode, id: number, payload: Buffer | readonly Uint8Array[]): void {
     if (this.#closed) return;
     if (this.#run) this.#closeRun();
     const parts: readonly Uint8Array[] = Buffer.isBuffer(payload) ? [payload] : payload;
@@ -266,21 +262,14 @@ export class FrameWriter {
       }
       this.#used = at;
     } else {
-      // The batch so far, then the header, then the payload's parts (or their staged copy).
+      // The batch so far, then the header, then the payload's parts.
       this.#room(HEADER_SIZE);
       this.#header(kind, id, length);
       this.#used += HEADER_SIZE;
       this.#pending.push(this.#batch.subarray(0, this.#used));
       this.#batch = this.#batch.subarray(this.#used);
       this.#used = 0;
-      if (options?.borrowed) {
-        const { bytes, release } = this.#staging.copy(parts, length);
-        this.#pending.push(bytes);
-        this.#releases ??= new Map();
-        this.#releases.set(bytes, release);
-      } else {
-        for (const part of parts) this.#pending.push(Buffer.isBuffer(part) ? part : Buffer.from(part.buffer, part.byteOffset, part.byteLength));
-      }
+      for (const part of parts) this.#pending.push(Buffer.isBuffer(part) ? part : Buffer.from(part.buffer, part.byteOffset, part.byteLength));
     }
     this.#schedule();
   }
@@ -370,7 +359,6 @@ export class FrameWriter {
     const socket = this.#socket;
     if (socket.destroyed || !socket.writable) {
       this.#pending = [];
-      this.#releases = undefined;
       this.#used = 0;
       return;
     }
@@ -387,18 +375,10 @@ export class FrameWriter {
       return;
     }
     const pending = this.#pending;
-    const releases = this.#releases;
     if (used > 0) pending.push(batch.subarray(0, used));
     this.#pending = [];
-    this.#releases = undefined;
     socket.cork();
-    for (const b of pending) {
-      const release = releases?.get(b);
-      // A staging buffer is reused once the socket has taken its bytes (not on error: then the
-      // channel is gone and so is the need for it).
-      if (release) socket.write(b, (error) => { if (!error) release(); });
-      else socket.write(b);
-    }
+    for (const b of pending) socket.write(b);
     socket.uncork();
   };
 
@@ -406,7 +386,6 @@ export class FrameWriter {
     this.#closed = true;
     this.#run = undefined;
     this.#pending = [];
-    this.#releases = undefined;
     this.#used = 0;
   }
 }
