@@ -40,7 +40,7 @@ export interface WorkerSlot {
   sent: number;
   /** Jobs it answered, ever (the engine's #askBack tells a stuck worker from a busy one by it). */
   answers: number;
-  /** Checks, a few ms after a RELEASE, whether the worker answered it (see the engine's #askBack). */
+  /** While a RELEASE to it is unanswered: checks every few ms whether it answered anything (see the engine's #askBack). */
   askBackTimer: NodeJS.Timeout | undefined;
   /** A RECLAIM was sent to it and RECLAIMED has not come back. */
   reclaiming: boolean;
@@ -57,12 +57,7 @@ export interface WorkerSlot {
 
 /** Removes the job that a RELEASED names by its seq; undefined if it is not (or no longer) there. */
 export function takeReleased(slot: WorkerSlot, seq: number): Job | undefined {
-  const index = slot.inflight.findIndex((job) => job.seq === seq);
-  if (index === -1) return undefined;
-  const job = slot.inflight[index] as Job;
-  slot.inflight.splice(index, 1);
-  detach(slot, job);
-  return job;
+  return removeAt(slot, slot.inflight.findIndex((job) => job.seq === seq));
 }
 
 /**
@@ -98,17 +93,16 @@ function detach(slot: WorkerSlot, job: Job): void {
 /** Removes the job the child answered for (usually the head). */
 export function takeAnswered(slot: WorkerSlot, id: number): Job | undefined {
   const inflight = slot.inflight;
-  let job: Job;
-  if (inflight[0]?.id === id) {
-    // The usual case: shift() drops the head in constant time; splice(0, 1) moves every job
-    // sent ahead (hundreds, for tiny jobs) one place down.
-    job = inflight.shift() as Job;
-  } else {
-    const index = inflight.findIndex((queued) => queued.id === id);
-    if (index === -1) return undefined;
-    job = inflight[index] as Job;
-    inflight.splice(index, 1);
-  }
+  return removeAt(slot, inflight[0]?.id === id ? 0 : inflight.findIndex((queued) => queued.id === id));
+}
+
+/** Takes the job at `index` off the worker (-1: none). */
+function removeAt(slot: WorkerSlot, index: number): Job | undefined {
+  if (index === -1) return undefined;
+  const inflight = slot.inflight;
+  // The usual case, the head: shift() drops it in constant time; splice(0, 1) moves every job
+  // sent ahead (hundreds, for tiny jobs) one place down.
+  const job = (index === 0 ? inflight.shift() : inflight.splice(index, 1)[0]) as Job;
   detach(slot, job);
   return job;
 }

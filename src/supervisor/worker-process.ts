@@ -101,28 +101,11 @@ export class WorkerProcess {
       // EPIPE after a crash is expected; the exit event reports the crash.
       input.on('error', () => undefined);
     }
-    const reclaim = (spec.poolWorker ? (this.child.stdio as unknown as Array<Socket | null> | undefined)?.[5] : undefined) as Socket | null | undefined;
-    if (input && channel && reclaim) {
-      this.#reclaim = { socket: reclaim, writer: new FrameWriter(reclaim) };
-      const reader = new FrameReader((kind, id, payload) => events.frame(kind, id, payload), SMALL_FRAME, reclaimedKindLimit);
-      reclaim.on('data', (chunk: Buffer) => {
-        if (this.#exitReported || this.reason === 'protocol') return;
-        try {
-          reader.push(chunk);
-        } catch (error) {
-          events.garbage?.(error as Error);
-          this.reason ??= 'protocol';
-          this.kill();
-        }
-      });
-      reclaim.on('error', () => undefined);
-    }
     if (input && channel) {
       this.#channel = channel;
       this.#input = input;
       this.#writer = new FrameWriter(input);
-      // The parent checks sizes when sending; on receipt it only guards against garbage.
-      const reader = new FrameReader((kind, id, payload) => {
+      const deliver = (kind: KindCode, id: number, payload: Buffer): void => {
         try {
           events.frame(kind, id, payload);
         } catch (error) {
@@ -132,7 +115,7 @@ export class WorkerProcess {
             throw error;
           });
         }
-      }, frameLimit(spec.maxMessageSize), childKindLimit);
+      };
       // Frames written just before the child exited (a prefork child's FINAL, a last result) may be
       // read after the 'exit' event: they count until the exit is reported.
       let garbled = false;
@@ -142,14 +125,25 @@ export class WorkerProcess {
         this.reason ??= 'protocol';
         this.kill();
       };
-      channel.on('data', (chunk: Buffer) => {
-        if (this.#exitReported || garbled) return;
-        try {
-          reader.push(chunk);
-        } catch (error) {
-          garbage(error as Error);
-        }
-      });
+      const readFrames = (socket: Socket, reader: FrameReader): void => {
+        socket.on('data', (chunk: Buffer) => {
+          if (this.#exitReported || garbled) return;
+          try {
+            reader.push(chunk);
+          } catch (error) {
+            garbage(error as Error);
+          }
+        });
+      };
+      // The parent checks sizes when sending; on receipt it only guards against garbage.
+      readFrames(channel, new FrameReader(deliver, frameLimit(spec.maxMessageSize), childKindLimit));
+      const reclaim = (spec.poolWorker ? (this.child.stdio as unknown as Array<Socket | null>)[5] : undefined) as Socket | null | undefined;
+      if (reclaim) {
+        this.#reclaim = { socket: reclaim, writer: new FrameWriter(reclaim) };
+        // RECLAIMED only, from the worker's reclaim thread.
+        readFrames(reclaim, new FrameReader(deliver, SMALL_FRAME, reclaimedKindLimit));
+        reclaim.on('error', () => undefined);
+      }
       // EPIPE and ECONNRESET after a crash are expected; the exit event reports the crash.
       channel.on('error', () => undefined);
       // A child that closed its end of the channel can never answer again. It may be exiting (a
