@@ -18,7 +18,7 @@ const OWN_MEMORY_FROM = 4096;
  */
 export type KindLimit = (kind: number) => boolean | number;
 
-/** What a FrameWriter writes to: a net.Socket, or the child's blocking answer fd (child/sync-sink.ts). */
+/** What a FrameWriter writes to: a net.Socket (a pool worker writes its answers with child/answer-writer.ts instead). */
 export type FrameSink = Pick<Socket, 'cork' | 'uncork' | 'writableLength' | 'destroyed' | 'writable'> & {
   write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean;
 };

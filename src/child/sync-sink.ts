@@ -12,8 +12,7 @@ import { writeSync } from 'node:fs';
 export class SyncFdSink {
   readonly #fd: number;
   readonly #onBroken: () => void;
-  destroyed = false;
-  readonly writableLength = 0;
+  #destroyed = false;
   /** The chunk being written and how far: a write re-entered from the exit path finishes it first. */
   #current: { chunk: Uint8Array; offset: number } | undefined;
 
@@ -23,25 +22,20 @@ export class SyncFdSink {
     this.#onBroken = onBroken;
   }
 
-  get writable(): boolean {
-    return !this.destroyed;
-  }
-
-  write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean {
-    if (this.destroyed) return false;
+  /** Writes all of `chunk`; false once the parent is gone (this write or an earlier one failed). */
+  write(chunk: Uint8Array): boolean {
+    if (this.#destroyed) return false;
     try {
       // process.exit() can run the exit handlers in the middle of a write (a hook on it, a
       // signal): the interrupted chunk goes out whole before the goodbye frames.
       const interrupted = this.#current;
       if (interrupted) this.#writeAll(interrupted);
       this.#writeAll({ chunk, offset: 0 });
-    } catch (error) {
-      this.destroyed = true;
+    } catch {
+      this.#destroyed = true;
       this.#onBroken();
-      callback?.(error as Error);
       return false;
     }
-    callback?.(null);
     return true;
   }
 
@@ -62,10 +56,6 @@ export class SyncFdSink {
       return 0;
     }
   }
-
-  cork(): void {}
-
-  uncork(): void {}
 }
 
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
